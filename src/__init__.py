@@ -1,0 +1,1 @@
+"""codeclab: a Hydra-composed research framework for neural audio codecs."""

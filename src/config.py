@@ -1,0 +1,24 @@
+"""OmegaConf resolvers used by conf/ to wire sizes by interpolation (never in builder code)."""
+from __future__ import annotations
+
+import math
+
+from omegaconf import OmegaConf
+
+_RESOLVERS = {
+    "mul": lambda *xs: math.prod(xs),  # ${mul:${latent_dim},2}
+    "div": lambda a, b: a // b,  # integer division: ${div:${decoder.channels},16}
+    "prod": lambda xs: math.prod(xs),  # product of a list: ${prod:${encoder.ratios}}
+    "pow2": lambda n: 2**n,
+    "len": lambda xs: len(xs),
+}
+
+
+def register_resolvers() -> None:
+    """Idempotently register codeclab's resolvers."""
+    for name, fn in _RESOLVERS.items():
+        if not OmegaConf.has_resolver(name):
+            OmegaConf.register_new_resolver(name, fn)
+
+
+register_resolvers()

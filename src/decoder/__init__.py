@@ -1,0 +1,1 @@
+"""codeclab decoder components."""

@@ -1,0 +1,88 @@
+"""Shared convolution layers: weight-normed convs with optional causal padding (EnCodec/DAC style)."""
+from __future__ import annotations
+
+import math
+
+import torch.nn.functional as F
+from torch import Tensor, nn
+from torch.nn.utils.parametrizations import weight_norm
+
+
+def WNConv1d(*args, **kwargs) -> nn.Conv1d:
+    """nn.Conv1d wrapped in weight normalisation (DAC, EnCodec)."""
+    return weight_norm(nn.Conv1d(*args, **kwargs))
+
+
+def WNConvTranspose1d(*args, **kwargs) -> nn.ConvTranspose1d:
+    return weight_norm(nn.ConvTranspose1d(*args, **kwargs))
+
+
+def WNConv2d(*args, **kwargs) -> nn.Conv2d:
+    return weight_norm(nn.Conv2d(*args, **kwargs))
+
+
+def extra_padding_for_frames(length: int, kernel: int, stride: int, padding_total: int) -> int:
+    """Right padding so that the last window is complete (EnCodec `get_extra_padding_for_conv1d`)."""
+    n_frames = (length - kernel + padding_total) / stride + 1
+    ideal = (math.ceil(n_frames) - 1) * stride + (kernel - padding_total)
+    return max(0, ideal - length)
+
+
+class SConv1d(nn.Module):
+    """Conv1d with 'same'-style padding computed from kernel/stride/dilation, causal or centred.
+
+    x: (B, C_in, T) -> (B, C_out, ceil(T / stride)). Causal puts all padding on the left so that
+    output frame t depends only on input samples <= t (EnCodec's streaming-friendly convention).
+    """
+
+    def __init__(self, in_ch: int, out_ch: int, kernel_size: int, stride: int = 1, dilation: int = 1,
+                 groups: int = 1, bias: bool = True, causal: bool = False, norm: str = "weight_norm",
+                 pad_mode: str = "reflect") -> None:
+        super().__init__()
+        conv = nn.Conv1d(in_ch, out_ch, kernel_size, stride, dilation=dilation, groups=groups, bias=bias)
+        self.conv = weight_norm(conv) if norm == "weight_norm" else conv
+        self.causal, self.pad_mode = causal, pad_mode
+        self.kernel_size, self.stride, self.dilation = kernel_size, stride, dilation
+
+    def forward(self, x: Tensor) -> Tensor:
+        eff_kernel = (self.kernel_size - 1) * self.dilation + 1
+        padding_total = eff_kernel - self.stride
+        extra = extra_padding_for_frames(x.shape[-1], eff_kernel, self.stride, padding_total)
+        if self.causal:
+            left, right = padding_total, extra
+        else:
+            right = padding_total // 2
+            left, right = padding_total - right, right + extra
+        return self.conv(pad1d(x, (left, right), self.pad_mode))
+
+
+class SConvTranspose1d(nn.Module):
+    """ConvTranspose1d that trims its padding so that T_out = T_in * stride (EnCodec convention)."""
+
+    def __init__(self, in_ch: int, out_ch: int, kernel_size: int, stride: int = 1, causal: bool = False,
+                 norm: str = "weight_norm", trim_right_ratio: float = 1.0) -> None:
+        super().__init__()
+        conv = nn.ConvTranspose1d(in_ch, out_ch, kernel_size, stride)
+        self.convtr = weight_norm(conv) if norm == "weight_norm" else conv
+        self.causal, self.trim_right_ratio = causal, trim_right_ratio
+        self.kernel_size, self.stride = kernel_size, stride
+
+    def forward(self, x: Tensor) -> Tensor:
+        y = self.convtr(x)
+        padding_total = self.kernel_size - self.stride
+        right = math.ceil(padding_total * self.trim_right_ratio) if self.causal else padding_total // 2
+        left = padding_total - right
+        return y[..., left: y.shape[-1] - right]
+
+
+def pad1d(x: Tensor, paddings: tuple[int, int], mode: str = "reflect") -> Tensor:
+    """F.pad that also works for reflect padding on inputs shorter than the pad (pads zeros first)."""
+    left, right = paddings
+    if mode == "reflect":
+        max_pad = max(left, right)
+        extra = max(0, max_pad - x.shape[-1] + 1)
+        if extra:
+            x = F.pad(x, (0, extra))
+        out = F.pad(x, (left, right), mode)
+        return out[..., : out.shape[-1] - extra]
+    return F.pad(x, (left, right), mode)
