@@ -1,0 +1,52 @@
+# codeclab — the two commands first: `make demo` and `make test`. Everything else comes after.
+PYTHON ?= python
+PIP := $(PYTHON) -m pip
+export WANDB_MODE ?= offline
+export PYTHONUNBUFFERED := 1
+
+DEMO_DIR ?= outputs/demo
+DEMO_ARGS ?=
+GRID ?= quantizers
+PRESET ?=
+LAUNCHER ?= basic
+ARGS ?=
+PYTEST_WORKERS ?= 2
+
+.PHONY: setup demo train evaluate test test-slow lint ablate bench clean-demo
+
+# Installs everything. torch==2.13.0 FIRST (the CPU wheel on disk): a plain `torch` requirement with no
+# torch installed would pull several GB of CUDA packages. resemblyzer is installed without its deps
+# because it asks for `webrtcvad` (needs a compiler and Python.h); `webrtcvad-wheels` provides the module.
+setup: .setup.stamp
+.setup.stamp: pyproject.toml Makefile
+	$(PIP) install torch==2.13.0
+	$(PIP) install "setuptools<81" webrtcvad-wheels numpy
+	$(PIP) install --no-deps resemblyzer
+	$(PIP) install -e ".[dev]"
+	touch $@
+
+# Synthesize the demo corpus, train the default small codec on CPU, evaluate it, print the table.
+demo: setup
+	$(PYTHON) -m src.data.demo
+	rm -rf $(DEMO_DIR)
+	$(PYTHON) -m src.train preset=demo hydra.run.dir=$(DEMO_DIR) $(DEMO_ARGS)
+	$(PYTHON) -m src.evaluate run_dir=$(DEMO_DIR)
+
+train: setup
+	$(PYTHON) -m src.train $(ARGS)
+
+evaluate: setup
+	$(PYTHON) -m src.evaluate $(ARGS)
+
+# The default suite (< ~15 min on 2 cores); heavier tests are marked `slow`.
+test: setup
+	$(PYTHON) -m pytest -m "not slow" -n $(PYTEST_WORKERS) --dist loadfile -q
+
+test-slow: setup
+	$(PYTHON) -m pytest -m slow -q
+
+lint:
+	$(PYTHON) -m ruff check src tests
+
+bench: setup
+	$(PYTHON) -m src.bench $(ARGS)
