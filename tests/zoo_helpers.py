@@ -41,3 +41,14 @@ def meta_n_params(cfg, key: str) -> int:
     """Trainable parameter count without allocating memory (built on the meta device)."""
     with torch.device("meta"):
         return n_params(build(cfg, key))
+
+
+def assert_round_trip(enc: nn.Module, dec: nn.Module, n_frames: int = 3, batch: int = 2) -> None:
+    """T = n_frames * hop -> z (B, latent, n_frames) -> h (B, out_dim, T): the contract of src/codec.py."""
+    hop = enc.hop_length
+    assert dec.upsample == hop, (dec.upsample, hop)
+    z = enc(torch.randn(batch, enc.channels, n_frames * hop))
+    assert z.shape == (batch, enc.latent_dim, n_frames)
+    h = dec(z)
+    assert h.shape == (batch, dec.out_dim, n_frames * hop)
+    assert torch.isfinite(h).all()
