@@ -1,0 +1,1 @@
+"""Speed benchmarks dispatched by `python -m src.bench <name>`."""
