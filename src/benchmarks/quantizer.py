@@ -5,6 +5,7 @@ Run: `python -m src.bench quantizer [batch=16 frames=75 dim=128 n_codebooks=8 co
 steps=30 warmup=3 device=cpu threads=1 out=bench/quantizer.json]`. Needs the optional extra
 `pip install vector-quantize-pytorch`.
 """
+
 from __future__ import annotations
 
 import json
@@ -16,9 +17,19 @@ import torch
 
 from src.quantizer.rvq import ResidualVQ
 
-DEFAULTS = {"batch": 16, "frames": 75, "dim": 128, "n_codebooks": 8, "codebook_size": 1024,
-            "kmeans_iters": 10, "steps": 30, "warmup": 3, "device": "cpu", "threads": 1,
-            "out": "bench/quantizer.json"}
+DEFAULTS = {
+    "batch": 16,
+    "frames": 75,
+    "dim": 128,
+    "n_codebooks": 8,
+    "codebook_size": 1024,
+    "kmeans_iters": 10,
+    "steps": 30,
+    "warmup": 3,
+    "device": "cpu",
+    "threads": 1,
+    "out": "bench/quantizer.json",
+}
 
 
 def parse(overrides: list[str]) -> dict:
@@ -48,11 +59,24 @@ def _time_steps(step, steps: int, warmup: int, device: str) -> list[float]:
 def build_pair(c: dict):
     from vector_quantize_pytorch import ResidualVQ as RefRVQ
 
-    common = dict(decay=0.99, kmeans_init=True, kmeans_iters=c["kmeans_iters"])
-    ours = ResidualVQ(c["dim"], n_codebooks=c["n_codebooks"], codebook_size=c["codebook_size"],
-                      threshold_ema_dead=2, quantizer_dropout=0.0, commitment_weight=1.0, **common)
-    ref = RefRVQ(dim=c["dim"], num_quantizers=c["n_codebooks"], codebook_size=c["codebook_size"],
-                 threshold_ema_dead_code=2, commitment_weight=1.0, **common)
+    common = {"decay": 0.99, "kmeans_init": True, "kmeans_iters": c["kmeans_iters"]}
+    ours = ResidualVQ(
+        c["dim"],
+        n_codebooks=c["n_codebooks"],
+        codebook_size=c["codebook_size"],
+        threshold_ema_dead=2,
+        quantizer_dropout=0.0,
+        commitment_weight=1.0,
+        **common,
+    )
+    ref = RefRVQ(
+        dim=c["dim"],
+        num_quantizers=c["n_codebooks"],
+        codebook_size=c["codebook_size"],
+        threshold_ema_dead_code=2,
+        commitment_weight=1.0,
+        **common,
+    )
     return ours.to(c["device"]).train(), ref.to(c["device"]).train()
 
 
@@ -86,8 +110,10 @@ def main(overrides: list[str] | None = None) -> dict:
     out = Path(c["out"])
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2))
-    print(f"rvq step: ours {result['ours_ms']:.2f} ms, reference {result['reference_ms']:.2f} ms, "
-          f"ratio {result['ratio']:.3f} (<= 1.0 required) -> {out}")
+    print(
+        f"rvq step: ours {result['ours_ms']:.2f} ms, reference {result['reference_ms']:.2f} ms, "
+        f"ratio {result['ratio']:.3f} (<= 1.0 required) -> {out}"
+    )
     return result
 
 

@@ -5,6 +5,7 @@ Under torch.distributed every rank ends each step with the same codebook: batch 
 all-reduced before the EMA update, and k-means init and dead-code samples are drawn on rank 0 from
 data gathered across ranks, then broadcast. DDP's buffer broadcast is never relied upon.
 """
+
 from __future__ import annotations
 
 import torch
@@ -99,9 +100,18 @@ class EMACodebook(nn.Module):
     Laplace-smoothed ratio.
     """
 
-    def __init__(self, dim: int, codebook_size: int, decay: float = 0.99, epsilon: float = 1e-5,
-                 kmeans_init: bool = True, kmeans_iters: int = 50, threshold_ema_dead: float = 2.0,
-                 usage_window: int = 100, seed: int = 0) -> None:
+    def __init__(
+        self,
+        dim: int,
+        codebook_size: int,
+        decay: float = 0.99,
+        epsilon: float = 1e-5,
+        kmeans_init: bool = True,
+        kmeans_iters: int = 50,
+        threshold_ema_dead: float = 2.0,
+        usage_window: int = 100,
+        seed: int = 0,
+    ) -> None:
         super().__init__()
         if not 0.0 <= decay < 1.0:
             raise ValueError(f"quantizer.decay={decay} must be in [0, 1)")
@@ -112,7 +122,9 @@ class EMACodebook(nn.Module):
         embed = torch.zeros(codebook_size, dim) if kmeans_init else torch.randn(codebook_size, dim)
         self.register_buffer("initted", torch.tensor(not kmeans_init))
         # without k-means, start each code as if it had one vector so that the ratio equals `embed`
-        self.register_buffer("cluster_size", torch.zeros(codebook_size) if kmeans_init else torch.ones(codebook_size))
+        self.register_buffer(
+            "cluster_size", torch.zeros(codebook_size) if kmeans_init else torch.ones(codebook_size)
+        )
         self.register_buffer("embed_sum", embed.clone())
         self.register_buffer("embed", embed)
         self.usage = CodeUsage(codebook_size, usage_window)
@@ -133,7 +145,9 @@ class EMACodebook(nn.Module):
         broadcast_(sizes)
         self.embed.copy_(embed)
         self.cluster_size.copy_(sizes)
-        self.embed_sum.copy_(embed * sizes[:, None])  # consistent: embed_sum / cluster_size == embed
+        self.embed_sum.copy_(
+            embed * sizes[:, None]
+        )  # consistent: embed_sum / cluster_size == embed
         self.initted.fill_(True)
 
     @torch.no_grad()
@@ -161,7 +175,11 @@ class EMACodebook(nn.Module):
         data = gather_rows(x)
         if data.shape[0] == 0:
             return torch.zeros_like(dead)
-        samples = sample_rows(data, n_dead, self.generator) if _rank() == 0 else data.new_empty(n_dead, self.dim)
+        samples = (
+            sample_rows(data, n_dead, self.generator)
+            if _rank() == 0
+            else data.new_empty(n_dead, self.dim)
+        )
         broadcast_(samples)
         reset = max(self.threshold_ema_dead, 1.0)
         self.embed[dead] = samples
@@ -170,8 +188,9 @@ class EMACodebook(nn.Module):
         return dead
 
     # -------------------------------------------------------------- forward
-    def forward(self, x: Tensor, valid: Tensor | None = None,
-                update: bool = True) -> tuple[Tensor, Tensor, dict[str, Tensor]]:
+    def forward(
+        self, x: Tensor, valid: Tensor | None = None, update: bool = True
+    ) -> tuple[Tensor, Tensor, dict[str, Tensor]]:
         """x: (N, D); valid: (N,) bool of rows allowed to update statistics. `update` only acts in
         training mode. Returns q (N, D) from the codebook before this step's update, codes (N,)."""
         update = update and self.training

@@ -6,6 +6,7 @@ dropout (Kumar et al. 2023). A residual "layer" is any module with
   decode(codes: (B, F) int64) -> (B, D, F)
 where `active` marks the frames that may update statistics and count in the losses.
 """
+
 from __future__ import annotations
 
 import math
@@ -57,7 +58,9 @@ def check_mask(mask: Tensor | None, z: Tensor) -> Tensor | None:
     if mask is None:
         return None
     if mask.shape != (z.shape[0], z.shape[-1]):
-        raise ValueError(f"quantizer mask must be (B, F) = {(z.shape[0], z.shape[-1])}; got {tuple(mask.shape)}")
+        raise ValueError(
+            f"quantizer mask must be (B, F) = {(z.shape[0], z.shape[-1])}; got {tuple(mask.shape)}"
+        )
     return mask.bool()
 
 
@@ -128,10 +131,14 @@ class DiscreteQuantizer(nn.Module):
     def check_codes(self, codes: Tensor) -> int:
         """codes: (B, k, F) integer, k <= n_codebooks, each in [0, codebook_size) -> k."""
         if codes.dim() != 3 or codes.dtype not in (torch.int64, torch.int32):
-            raise ValueError(f"codes must be (B, k, F) int64; got {tuple(codes.shape)} {codes.dtype}")
+            raise ValueError(
+                f"codes must be (B, k, F) int64; got {tuple(codes.shape)} {codes.dtype}"
+            )
         k = codes.shape[1]
         if not 1 <= k <= self.n_codebooks:
-            raise ValueError(f"codes hold {k} codebooks; this quantizer has n_codebooks={self.n_codebooks}")
+            raise ValueError(
+                f"codes hold {k} codebooks; this quantizer has n_codebooks={self.n_codebooks}"
+            )
         if codes.numel() and (codes.min() < 0 or codes.max() >= self.codebook_size):
             raise ValueError(f"codes out of range [0, {self.codebook_size})")
         return k
@@ -146,10 +153,15 @@ class ResidualQuantizer(DiscreteQuantizer):
     layers: nn.ModuleList
     quantizer_dropout: float = 0.0
 
-    def residual(self, x: Tensor, mask: Tensor | None, n_use: int, train: bool,
-                 skip: Tensor | None = None) -> QuantizerOutput:
+    def residual(
+        self, x: Tensor, mask: Tensor | None, n_use: int, train: bool, skip: Tensor | None = None
+    ) -> QuantizerOutput:
         """x: (B, D, F) -> z_q (B, D, F), codes (B, n_use, F); `skip`: (B,) samples left unquantized."""
-        n_q = dropout_n_quantizers(x.shape[0], n_use, self.quantizer_dropout, x.device) if train else None
+        n_q = (
+            dropout_n_quantizers(x.shape[0], n_use, self.quantizer_dropout, x.device)
+            if train
+            else None
+        )
         residual, total = x, torch.zeros_like(x)
         codes, losses, metrics = [], {}, {}
         for i, layer in enumerate(self.layers[:n_use]):
@@ -158,9 +170,15 @@ class ResidualQuantizer(DiscreteQuantizer):
                 keep = torch.ones(x.shape[0], dtype=torch.bool, device=x.device)
                 keep = keep & (i < n_q) if n_q is not None else keep
                 keep = keep & ~skip if skip is not None else keep
-                active = keep[:, None].expand(-1, x.shape[-1]) if mask is None else mask & keep[:, None]
+                active = (
+                    keep[:, None].expand(-1, x.shape[-1]) if mask is None else mask & keep[:, None]
+                )
             r = layer(residual, active=active, update=train)
-            out = r.out if n_q is None and skip is None else r.out * keep[:, None, None].to(r.out.dtype)
+            out = (
+                r.out
+                if n_q is None and skip is None
+                else r.out * keep[:, None, None].to(r.out.dtype)
+            )
             total = total + out
             residual = residual - r.out
             codes.append(r.codes)
@@ -197,7 +215,9 @@ class ContinuousBottleneck(nn.Module):
 
     def check(self, z: Tensor, mask: Tensor | None, n_quantizers: int | None) -> Tensor | None:
         if z.dim() != 3 or z.shape[1] != self.input_dim:
-            raise ValueError(f"{type(self).__name__} expects z (B, {self.input_dim}, F); got {tuple(z.shape)}")
+            raise ValueError(
+                f"{type(self).__name__} expects z (B, {self.input_dim}, F); got {tuple(z.shape)}"
+            )
         if n_quantizers is not None:
             raise ValueError(f"{type(self).__name__} is continuous: n_quantizers must be None")
         return check_mask(mask, z)

@@ -1,14 +1,21 @@
 """DAC's factorized residual VQ (Kumar et al. 2023, "High-Fidelity Audio Compression with Improved
 RVQGAN"): low-dimensional projections, L2-normalised lookup, codebook learned by gradient."""
+
 from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from src.quantizer.common import (CodeUsage, LayerOutput, ResidualQuantizer, check_mask,
-                                  check_output_dim, straight_through)
-from src.quantizer.rvq import _proj
+from src.quantizer.common import (
+    CodeUsage,
+    LayerOutput,
+    ResidualQuantizer,
+    check_mask,
+    check_output_dim,
+    straight_through,
+)
+from src.quantizer.rvq import projection
 
 
 class FactorizedLayer(nn.Module):
@@ -18,12 +25,22 @@ class FactorizedLayer(nn.Module):
     The lookup compares L2-normalised vectors but returns the raw codebook row, as DAC does.
     """
 
-    def __init__(self, dim: int, codebook_size: int, codebook_dim: int, commitment_weight: float = 0.25,
-                 codebook_weight: float = 1.0, usage_window: int = 100) -> None:
+    def __init__(
+        self,
+        dim: int,
+        codebook_size: int,
+        codebook_dim: int,
+        commitment_weight: float = 0.25,
+        codebook_weight: float = 1.0,
+        usage_window: int = 100,
+    ) -> None:
         super().__init__()
-        self.in_proj, self.out_proj = _proj(dim, codebook_dim), _proj(codebook_dim, dim)
+        self.in_proj, self.out_proj = projection(dim, codebook_dim), projection(codebook_dim, dim)
         self.codebook = nn.Embedding(codebook_size, codebook_dim)
-        self.commitment_weight, self.codebook_weight = float(commitment_weight), float(codebook_weight)
+        self.commitment_weight, self.codebook_weight = (
+            float(commitment_weight),
+            float(codebook_weight),
+        )
         self.usage = CodeUsage(codebook_size, usage_window)
 
     def lookup(self, e: Tensor) -> Tensor:
@@ -57,10 +74,18 @@ class DACResidualVQ(ResidualQuantizer):
 
     aux_loss_names = ("vq/commitment", "vq/codebook")
 
-    def __init__(self, input_dim: int, output_dim: int | None = None, n_codebooks: int = 9,
-                 codebook_size: int = 1024, codebook_dim: int = 8, quantizer_dropout: float = 0.0,
-                 commitment_weight: float = 0.25, codebook_weight: float = 1.0,
-                 usage_window: int = 100) -> None:
+    def __init__(
+        self,
+        input_dim: int,
+        output_dim: int | None = None,
+        n_codebooks: int = 9,
+        codebook_size: int = 1024,
+        codebook_dim: int = 8,
+        quantizer_dropout: float = 0.0,
+        commitment_weight: float = 0.25,
+        codebook_weight: float = 1.0,
+        usage_window: int = 100,
+    ) -> None:
         super().__init__()
         if n_codebooks < 1:
             raise ValueError(f"quantizer.n_codebooks={n_codebooks} must be >= 1")
@@ -71,8 +96,14 @@ class DACResidualVQ(ResidualQuantizer):
         self.n_codebooks, self.codebook_size = int(n_codebooks), int(codebook_size)
         self.codebook_dim, self.quantizer_dropout = int(codebook_dim), float(quantizer_dropout)
         self.layers = nn.ModuleList(
-            FactorizedLayer(self.input_dim, codebook_size, codebook_dim, commitment_weight,
-                            codebook_weight, usage_window)
+            FactorizedLayer(
+                self.input_dim,
+                codebook_size,
+                codebook_dim,
+                commitment_weight,
+                codebook_weight,
+                usage_window,
+            )
             for _ in range(self.n_codebooks)
         )
 

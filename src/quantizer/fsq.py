@@ -1,4 +1,5 @@
 """Finite scalar quantization (Mentzer et al. 2023, "Finite Scalar Quantization: VQ-VAE Made Simple")."""
+
 from __future__ import annotations
 
 import math
@@ -6,7 +7,13 @@ import math
 import torch
 from torch import Tensor, nn
 
-from src.quantizer.common import CodeUsage, DiscreteQuantizer, check_mask, check_output_dim, straight_through
+from src.quantizer.common import (
+    CodeUsage,
+    DiscreteQuantizer,
+    check_mask,
+    check_output_dim,
+    straight_through,
+)
 from src.types import QuantizerOutput
 
 
@@ -19,8 +26,13 @@ class FSQ(DiscreteQuantizer):
 
     aux_loss_names: tuple[str, ...] = ()
 
-    def __init__(self, input_dim: int, output_dim: int | None = None, levels: list[int] = (8, 5, 5, 5),
-                 usage_window: int = 100) -> None:
+    def __init__(
+        self,
+        input_dim: int,
+        output_dim: int | None = None,
+        levels: list[int] = (8, 5, 5, 5),
+        usage_window: int = 100,
+    ) -> None:
         super().__init__()
         levels = [int(v) for v in levels]
         if not levels or min(levels) < 2:
@@ -59,7 +71,9 @@ class FSQ(DiscreteQuantizer):
         codes = (digits * self._basis[None, :, None]).sum(dim=1)
         return rounded / hw, codes
 
-    def forward(self, z: Tensor, mask: Tensor | None = None, n_quantizers: int | None = None) -> QuantizerOutput:
+    def forward(
+        self, z: Tensor, mask: Tensor | None = None, n_quantizers: int | None = None
+    ) -> QuantizerOutput:
         """z: (B, input_dim, F); mask: (B, F) bool of real frames (only used for usage metrics)."""
         mask = check_mask(mask, z)
         self.resolve_n(n_quantizers)

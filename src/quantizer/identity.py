@@ -1,4 +1,5 @@
 """Identity bottleneck (stable-audio-tools, Evans et al. 2024): a plain autoencoder latent."""
+
 from __future__ import annotations
 
 from torch import Tensor
@@ -13,6 +14,8 @@ class Identity(ContinuousBottleneck):
     def __init__(self, input_dim: int, output_dim: int | None = None) -> None:
         super().__init__(input_dim, output_dim)
 
-    def forward(self, z: Tensor, mask: Tensor | None = None, n_quantizers: int | None = None) -> QuantizerOutput:
+    def forward(
+        self, z: Tensor, mask: Tensor | None = None, n_quantizers: int | None = None
+    ) -> QuantizerOutput:
         self.check(z, mask, n_quantizers)
         return QuantizerOutput(z)

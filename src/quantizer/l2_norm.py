@@ -1,4 +1,5 @@
 """L2-normalisation bottleneck (stable-audio-tools, Evans et al. 2024): each frame on the unit sphere."""
+
 from __future__ import annotations
 
 import torch.nn.functional as F
@@ -15,6 +16,8 @@ class L2Norm(ContinuousBottleneck):
         super().__init__(input_dim, output_dim)
         self.eps = float(eps)
 
-    def forward(self, z: Tensor, mask: Tensor | None = None, n_quantizers: int | None = None) -> QuantizerOutput:
+    def forward(
+        self, z: Tensor, mask: Tensor | None = None, n_quantizers: int | None = None
+    ) -> QuantizerOutput:
         self.check(z, mask, n_quantizers)
         return QuantizerOutput(F.normalize(z, dim=1, eps=self.eps))

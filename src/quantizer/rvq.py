@@ -1,5 +1,6 @@
 """Residual VQ over EMA codebooks (SoundStream, Zeghidour et al. 2021; EnCodec, Défossez et al. 2022),
 with the XY-Tokenizer options: rvq_dim / codebook_dim projections and skip_rvq_ratio."""
+
 from __future__ import annotations
 
 import torch
@@ -11,7 +12,7 @@ from src.quantizer.common import LayerOutput, ResidualQuantizer, check_mask, str
 from src.types import QuantizerOutput
 
 
-def _proj(a: int, b: int) -> nn.Module:
+def projection(a: int, b: int) -> nn.Module:
     """1x1 weight-normed conv when the widths differ (as in DAC / XY-Tokenizer), else identity."""
     return WNConv1d(a, b, kernel_size=1) if a != b else nn.Identity()
 
@@ -22,10 +23,16 @@ class EMAQuantizerLayer(nn.Module):
     forward(x: (B, D, F), active: (B, F) bool | None, update) -> LayerOutput (out (B, D, F)).
     """
 
-    def __init__(self, dim: int, codebook_size: int, codebook_dim: int, commitment_weight: float = 1.0,
-                 **codebook_kwargs) -> None:
+    def __init__(
+        self,
+        dim: int,
+        codebook_size: int,
+        codebook_dim: int,
+        commitment_weight: float = 1.0,
+        **codebook_kwargs,
+    ) -> None:
         super().__init__()
-        self.in_proj, self.out_proj = _proj(dim, codebook_dim), _proj(codebook_dim, dim)
+        self.in_proj, self.out_proj = projection(dim, codebook_dim), projection(codebook_dim, dim)
         self.codebook = EMACodebook(codebook_dim, codebook_size, **codebook_kwargs)
         self.commitment_weight = float(commitment_weight)
 
@@ -55,16 +62,32 @@ class ResidualVQ(ResidualQuantizer):
 
     aux_loss_names = ("vq/commitment",)
 
-    def __init__(self, input_dim: int, output_dim: int | None = None, rvq_dim: int | None = None,
-                 n_codebooks: int = 8, codebook_size: int = 1024, codebook_dim: int | None = None,
-                 decay: float = 0.99, epsilon: float = 1e-5, kmeans_init: bool = True,
-                 kmeans_iters: int = 50, threshold_ema_dead: float = 2.0, quantizer_dropout: float = 0.0,
-                 skip_rvq_ratio: float = 0.0, commitment_weight: float = 1.0, usage_window: int = 100,
-                 seed: int = 0) -> None:
+    def __init__(
+        self,
+        input_dim: int,
+        output_dim: int | None = None,
+        rvq_dim: int | None = None,
+        n_codebooks: int = 8,
+        codebook_size: int = 1024,
+        codebook_dim: int | None = None,
+        decay: float = 0.99,
+        epsilon: float = 1e-5,
+        kmeans_init: bool = True,
+        kmeans_iters: int = 50,
+        threshold_ema_dead: float = 2.0,
+        quantizer_dropout: float = 0.0,
+        skip_rvq_ratio: float = 0.0,
+        commitment_weight: float = 1.0,
+        usage_window: int = 100,
+        seed: int = 0,
+    ) -> None:
         super().__init__()
         if n_codebooks < 1:
             raise ValueError(f"quantizer.n_codebooks={n_codebooks} must be >= 1")
-        for key, val in (("quantizer_dropout", quantizer_dropout), ("skip_rvq_ratio", skip_rvq_ratio)):
+        for key, val in (
+            ("quantizer_dropout", quantizer_dropout),
+            ("skip_rvq_ratio", skip_rvq_ratio),
+        ):
             if not 0.0 <= float(val) <= 1.0:
                 raise ValueError(f"quantizer.{key}={val} must be in [0, 1]")
         self.input_dim = int(input_dim)
@@ -72,14 +95,26 @@ class ResidualVQ(ResidualQuantizer):
         self.rvq_dim = int(rvq_dim or input_dim)
         self.codebook_dim = int(codebook_dim or self.rvq_dim)
         self.n_codebooks, self.codebook_size = int(n_codebooks), int(codebook_size)
-        self.quantizer_dropout, self.skip_rvq_ratio = float(quantizer_dropout), float(skip_rvq_ratio)
-        self.input_proj = _proj(self.input_dim, self.rvq_dim)
-        self.output_proj = _proj(self.rvq_dim, self.output_dim)
+        self.quantizer_dropout, self.skip_rvq_ratio = (
+            float(quantizer_dropout),
+            float(skip_rvq_ratio),
+        )
+        self.input_proj = projection(self.input_dim, self.rvq_dim)
+        self.output_proj = projection(self.rvq_dim, self.output_dim)
         self.layers = nn.ModuleList(
-            EMAQuantizerLayer(self.rvq_dim, codebook_size, self.codebook_dim, commitment_weight,
-                              decay=decay, epsilon=epsilon, kmeans_init=kmeans_init,
-                              kmeans_iters=kmeans_iters, threshold_ema_dead=threshold_ema_dead,
-                              usage_window=usage_window, seed=seed + i)
+            EMAQuantizerLayer(
+                self.rvq_dim,
+                codebook_size,
+                self.codebook_dim,
+                commitment_weight,
+                decay=decay,
+                epsilon=epsilon,
+                kmeans_init=kmeans_init,
+                kmeans_iters=kmeans_iters,
+                threshold_ema_dead=threshold_ema_dead,
+                usage_window=usage_window,
+                seed=seed + i,
+            )
             for i in range(self.n_codebooks)
         )
 
@@ -92,7 +127,9 @@ class ResidualVQ(ResidualQuantizer):
             skip[0] = False
         return skip
 
-    def forward(self, z: Tensor, mask: Tensor | None = None, n_quantizers: int | None = None) -> QuantizerOutput:
+    def forward(
+        self, z: Tensor, mask: Tensor | None = None, n_quantizers: int | None = None
+    ) -> QuantizerOutput:
         """z: (B, input_dim, F); mask: (B, F) bool, True = real frame (padded frames never update
         codebooks nor count in losses)."""
         mask = check_mask(mask, z)

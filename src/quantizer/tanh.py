@@ -1,4 +1,5 @@
 """Tanh bottleneck (stable-audio-tools, Evans et al. 2024): bounds the latent to (-1, 1)."""
+
 from __future__ import annotations
 
 import torch
@@ -17,6 +18,8 @@ class Tanh(ContinuousBottleneck):
             raise ValueError(f"quantizer.scale={scale} must be > 0")
         self.scale = float(scale)
 
-    def forward(self, z: Tensor, mask: Tensor | None = None, n_quantizers: int | None = None) -> QuantizerOutput:
+    def forward(
+        self, z: Tensor, mask: Tensor | None = None, n_quantizers: int | None = None
+    ) -> QuantizerOutput:
         self.check(z, mask, n_quantizers)
         return QuantizerOutput(torch.tanh(z / self.scale) * self.scale)

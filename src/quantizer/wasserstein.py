@@ -1,4 +1,5 @@
 """Wasserstein (MMD) bottleneck of stable-audio-tools (Evans et al. 2024), after WAE (Tolstikhin et al. 2018)."""
+
 from __future__ import annotations
 
 import torch
@@ -19,7 +20,9 @@ def mean_kernel(x: Tensor, y: Tensor) -> Tensor:
 def mmd(latents: Tensor) -> Tensor:
     """latents: (N, D) -> MMD between them and N draws of a standard normal."""
     noise = torch.randn_like(latents)
-    return mean_kernel(latents, latents) + mean_kernel(noise, noise) - 2 * mean_kernel(latents, noise)
+    return (
+        mean_kernel(latents, latents) + mean_kernel(noise, noise) - 2 * mean_kernel(latents, noise)
+    )
 
 
 class Wasserstein(ContinuousBottleneck):
@@ -31,12 +34,19 @@ class Wasserstein(ContinuousBottleneck):
 
     aux_loss_names = ("mmd",)
 
-    def __init__(self, input_dim: int, output_dim: int | None = None, noise_augment_dim: int = 0,
-                 bypass_mmd: bool = False) -> None:
+    def __init__(
+        self,
+        input_dim: int,
+        output_dim: int | None = None,
+        noise_augment_dim: int = 0,
+        bypass_mmd: bool = False,
+    ) -> None:
         super().__init__(input_dim, output_dim, produced=int(input_dim) + int(noise_augment_dim))
         self.noise_augment_dim, self.bypass_mmd = int(noise_augment_dim), bool(bypass_mmd)
 
-    def forward(self, z: Tensor, mask: Tensor | None = None, n_quantizers: int | None = None) -> QuantizerOutput:
+    def forward(
+        self, z: Tensor, mask: Tensor | None = None, n_quantizers: int | None = None
+    ) -> QuantizerOutput:
         mask = self.check(z, mask, n_quantizers)
         aux = {}
         if self.training and not self.bypass_mmd:
@@ -44,6 +54,8 @@ class Wasserstein(ContinuousBottleneck):
             aux["mmd"] = mmd(flat if mask is None else flat[mask.reshape(-1)])
         z_q = z
         if self.noise_augment_dim:
-            noise = torch.randn(z.shape[0], self.noise_augment_dim, z.shape[-1], device=z.device, dtype=z.dtype)
+            noise = torch.randn(
+                z.shape[0], self.noise_augment_dim, z.shape[-1], device=z.device, dtype=z.dtype
+            )
             z_q = torch.cat([z, noise], dim=1)
         return QuantizerOutput(z_q, None, aux)

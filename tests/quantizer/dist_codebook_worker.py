@@ -4,6 +4,7 @@ Each rank quantizes its contiguous share of a fixed batch for several training s
 at step 0, dead-code replacements on the way) and saves its codebook state to OUT_DIR/rank<r>.pt.
 `run_steps(rank=0, world=1)` is the single-process reference on the whole batch.
 """
+
 from __future__ import annotations
 
 import os
@@ -16,8 +17,8 @@ import torch.distributed as dist
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from src.quantizer.codebook import find_ema_codebooks  # noqa: E402
-from src.quantizer.rvq import ResidualVQ  # noqa: E402
+from src.quantizer.codebook import find_ema_codebooks
+from src.quantizer.rvq import ResidualVQ
 
 BATCH, DIM, FRAMES, STEPS = 4, 3, 12, 4
 
@@ -36,16 +37,26 @@ def make_batches() -> list[tuple[torch.Tensor, torch.Tensor]]:
 
 
 def run_steps(rank: int, world: int) -> dict[str, torch.Tensor]:
-    q = ResidualVQ(DIM, n_codebooks=2, codebook_size=16, kmeans_init=True, kmeans_iters=3,
-                   threshold_ema_dead=1.5, quantizer_dropout=0.0).train()
+    q = ResidualVQ(
+        DIM,
+        n_codebooks=2,
+        codebook_size=16,
+        kmeans_init=True,
+        kmeans_iters=3,
+        threshold_ema_dead=1.5,
+        quantizer_dropout=0.0,
+    ).train()
     per = BATCH // world
     replaced = torch.zeros(())
     for z, mask in make_batches():
         sl = slice(rank * per, (rank + 1) * per)
         out = q(z[sl], mask=mask[sl])
         replaced = replaced + sum(v for k, v in out.metrics.items() if k.startswith("vq/replaced"))
-    state = {f"{name}.{buf}": getattr(cb, buf).clone() for name, cb in find_ema_codebooks(q).items()
-             for buf in ("embed", "cluster_size", "embed_sum", "initted")}
+    state = {
+        f"{name}.{buf}": getattr(cb, buf).clone()
+        for name, cb in find_ema_codebooks(q).items()
+        for buf in ("embed", "cluster_size", "embed_sum", "initted")
+    }
     state["replaced"] = replaced
     return state
 

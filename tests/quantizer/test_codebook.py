@@ -1,4 +1,5 @@
 """EMA codebook semantics: k-means init, EMA + Laplace smoothing, dead codes, masks, distributed sync."""
+
 import importlib.util
 import os
 import socket
@@ -33,7 +34,7 @@ def test_kmeans_converges_to_cluster_means():
         if counts[k] > 0:
             torch.testing.assert_close(means[k], x[idx == k].mean(0), atol=1e-5, rtol=0)
     start = x[torch.randperm(100, generator=torch.Generator().manual_seed(0))[:4]]
-    err = lambda m: ((x - m[nearest(x, m)]) ** 2).sum()  # noqa: E731
+    err = lambda m: ((x - m[nearest(x, m)]) ** 2).sum()
     assert err(means) < err(start)
 
 
@@ -58,7 +59,8 @@ def test_ema_update_and_laplace_smoothing_formula():
     cb(x)
     size = 0.9 * torch.tensor([2.0, 2.0, 2.0]) + 0.1 * torch.tensor([1.0, 2.0, 0.0])
     sums = 0.9 * torch.tensor([[0.0, 0.0], [20.0, 0.0], [0.0, 20.0]]) + 0.1 * torch.tensor(
-        [[1.0, 0.0], [20.0, 0.0], [0.0, 0.0]])
+        [[1.0, 0.0], [20.0, 0.0], [0.0, 0.0]]
+    )
     n = size.sum()
     smoothed = (size + 0.1) / (n + 3 * 0.1) * n
     torch.testing.assert_close(cb.cluster_size, size)
@@ -121,10 +123,21 @@ def _free_port() -> int:
 @pytest.mark.distributed
 def test_two_processes_match_one_process(tmp_path, repo_root):
     worker = repo_root / "tests" / "quantizer" / "dist_codebook_worker.py"
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
-           "--master_port", str(_free_port()), str(worker), str(tmp_path)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--nproc_per_node",
+        "2",
+        "--master_port",
+        str(_free_port()),
+        str(worker),
+        str(tmp_path),
+    ]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(repo_root)}
-    proc = subprocess.run(cmd, cwd=repo_root, env=env, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        cmd, cwd=repo_root, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     states = [torch.load(tmp_path / f"rank{r}.pt") for r in range(2)]
     assert [(int(s["rank"]), int(s["world"])) for s in states] == [(0, 2), (1, 2)]
@@ -136,5 +149,7 @@ def test_two_processes_match_one_process(tmp_path, repo_root):
     assert float(single["replaced"]) > 0, "the scenario must include a dead-code replacement"
     for key, ref in single.items():
         assert torch.equal(states[0][key], states[1][key]), f"ranks differ on {key}"
-        torch.testing.assert_close(states[0][key].float(), ref.float(), atol=1e-5, rtol=1e-5, msg=key)
+        torch.testing.assert_close(
+            states[0][key].float(), ref.float(), atol=1e-5, rtol=1e-5, msg=key
+        )
     assert all(bool(v) for k, v in single.items() if k.endswith("initted"))

@@ -1,4 +1,5 @@
 """Every conf/quantizer option: one _target_ into src/quantizer/<option>.py, wiring keys, interface."""
+
 from pathlib import Path
 
 import pytest
@@ -8,12 +9,24 @@ from omegaconf import OmegaConf
 
 import src.config  # noqa: F401
 
-OPTIONS = sorted(p.stem for p in (Path(__file__).resolve().parents[2] / "conf" / "quantizer").glob("*.yaml"))
+OPTIONS = sorted(
+    p.stem for p in (Path(__file__).resolve().parents[2] / "conf" / "quantizer").glob("*.yaml")
+)
 
 
 def test_all_options_present():
-    assert set(OPTIONS) >= {"vq", "rvq", "dac_rvq", "factorized_vq", "fsq", "vae", "tanh",
-                            "wasserstein", "l2_norm", "identity"}
+    assert set(OPTIONS) >= {
+        "vq",
+        "rvq",
+        "dac_rvq",
+        "factorized_vq",
+        "fsq",
+        "vae",
+        "tanh",
+        "wasserstein",
+        "l2_norm",
+        "identity",
+    }
 
 
 @pytest.mark.parametrize("name", OPTIONS)

@@ -1,4 +1,5 @@
 """Continuous bottlenecks (stable-audio-tools): vae, wasserstein, tanh, l2_norm, identity."""
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -15,7 +16,7 @@ def test_vae_kl_matches_closed_form_and_eval_is_mean():
     z = torch.randn(2, 8, 5)
     mean, scale = z.chunk(2, dim=1)
     std = F.softplus(scale) + 1e-4
-    kl = (mean ** 2 + std ** 2 - torch.log(std ** 2) - 1).sum(1).mean()
+    kl = (mean**2 + std**2 - torch.log(std**2) - 1).sum(1).mean()
     out = q.train()(z)
     torch.testing.assert_close(out.aux_losses["kl"], kl)
     assert out.z_q.shape == (2, 4, 5) and not torch.equal(out.z_q, mean)

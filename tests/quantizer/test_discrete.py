@@ -1,4 +1,6 @@
 """Invariants every discrete quantizer option satisfies (built from its conf/quantizer yaml)."""
+
+import itertools
 import math
 
 import pytest
@@ -91,7 +93,13 @@ def _toy_data(n: int = 8) -> torch.Tensor:
 
 @pytest.mark.parametrize("name", ["rvq", "dac_rvq"])
 def test_dropout_trained_error_decreases_with_k(name, repo_root):
-    q = build(name, repo_root, n_codebooks=4, quantizer_dropout=0.5, codebook_dim=8 if name == "rvq" else 4)
+    q = build(
+        name,
+        repo_root,
+        n_codebooks=4,
+        quantizer_dropout=0.5,
+        codebook_dim=8 if name == "rvq" else 4,
+    )
     params = list(q.parameters())
     opt = torch.optim.Adam(params, lr=1e-2) if params else None
     for _ in range(100 if params else 30):
@@ -107,4 +115,4 @@ def test_dropout_trained_error_decreases_with_k(name, repo_root):
     with torch.no_grad():
         codes = q.encode(z)
         errors = [float((q.decode(codes[:, :k]) - z).pow(2).mean()) for k in range(1, 5)]
-    assert all(a > b for a, b in zip(errors, errors[1:])), errors
+    assert all(a > b for a, b in itertools.pairwise(errors)), errors

@@ -1,4 +1,5 @@
 """EMA residual VQ: XY-Tokenizer settings, projections, skip_rvq_ratio, masks, no trainable params."""
+
 import pytest
 import torch
 
@@ -13,8 +14,17 @@ def test_ema_quantizers_have_no_trainable_parameters():
 
 
 def test_xy_tokenizer_settings_expressible():
-    q = ResidualVQ(input_dim=24, rvq_dim=12, output_dim=20, n_codebooks=32, codebook_size=64,
-                   codebook_dim=8, quantizer_dropout=0.5, skip_rvq_ratio=0.1, kmeans_iters=1)
+    q = ResidualVQ(
+        input_dim=24,
+        rvq_dim=12,
+        output_dim=20,
+        n_codebooks=32,
+        codebook_size=64,
+        codebook_dim=8,
+        quantizer_dropout=0.5,
+        skip_rvq_ratio=0.1,
+        kmeans_iters=1,
+    )
     z = torch.randn(2, 24, 5)
     out = q.train()(z)
     assert out.z_q.shape == (2, 20, 5) and out.codes.shape == (2, 32, 5)
@@ -42,7 +52,9 @@ def test_padded_frames_never_update_rvq_statistics():
     a(z, mask=mask)
     b(z_bad, mask=mask)
     for (name, ca), cb in zip(find_ema_codebooks(a).items(), find_ema_codebooks(b).values()):
-        assert torch.equal(ca.embed, cb.embed) and torch.equal(ca.cluster_size, cb.cluster_size), name
+        assert torch.equal(ca.embed, cb.embed) and torch.equal(ca.cluster_size, cb.cluster_size), (
+            name
+        )
 
 
 def test_dropout_only_updates_active_codebooks():
