@@ -5,6 +5,7 @@ DiscriminatorOutput.
 Stereo convention: every discriminator takes the audio channels as input channels (channels-as-input,
 as EnCodec's MS-STFT does), so a stereo discriminator judges the stereo image, not two mono signals.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -40,15 +41,25 @@ def same_padding(kernel: int, dilation: int = 1) -> int:
     return ((kernel - 1) * dilation + 1) // 2
 
 
-def conv2d(in_ch: int, out_ch: int, kernel, stride=1, dilation=1, norm: str = "weight_norm") -> nn.Module:
+def conv2d(
+    in_ch: int, out_ch: int, kernel, stride=1, dilation=1, norm: str = "weight_norm"
+) -> nn.Module:
     kernel, stride, dilation = _pair(kernel), _pair(stride), _pair(dilation)
     padding = tuple(same_padding(k, d) for k, d in zip(kernel, dilation))
     return normed(nn.Conv2d(in_ch, out_ch, kernel, stride, padding, dilation), norm)
 
 
-def conv1d(in_ch: int, out_ch: int, kernel: int, stride: int = 1, groups: int = 1,
-           norm: str = "weight_norm") -> nn.Module:
-    return normed(nn.Conv1d(in_ch, out_ch, kernel, stride, same_padding(kernel), groups=groups), norm)
+def conv1d(
+    in_ch: int,
+    out_ch: int,
+    kernel: int,
+    stride: int = 1,
+    groups: int = 1,
+    norm: str = "weight_norm",
+) -> nn.Module:
+    return normed(
+        nn.Conv1d(in_ch, out_ch, kernel, stride, same_padding(kernel), groups=groups), norm
+    )
 
 
 class ConvStack(nn.Module):
@@ -67,9 +78,19 @@ class ConvStack(nn.Module):
         return x, fmaps
 
 
-def spectral_convs(in_ch: int, filters: int, max_filters: int, filters_scale: int, kernel_size, stride,
-                   dilations: Sequence[int], first_kernel_size=None, first_stride=1,
-                   last_kernel_size=(3, 3), norm: str = "weight_norm") -> tuple[list[nn.Module], int]:
+def spectral_convs(
+    in_ch: int,
+    filters: int,
+    max_filters: int,
+    filters_scale: int,
+    kernel_size,
+    stride,
+    dilations: Sequence[int],
+    first_kernel_size=None,
+    first_stride=1,
+    last_kernel_size=(3, 3),
+    norm: str = "weight_norm",
+) -> tuple[list[nn.Module], int]:
     """The 2-D conv body shared by UnivNet's MRD, EnCodec's MS-STFT, BigCodec's and DAC's band stacks.
 
     first conv (in_ch -> filters), one strided conv per entry of `dilations` (dilation on the first axis;
@@ -137,9 +158,17 @@ class Spectrogram(nn.Module):
     window: 'hann' or 'rect' (UnivNet's code passes no window, i.e. rectangular).
     """
 
-    def __init__(self, n_fft: int, hop_length: int, win_length: int | None = None, window: str = "hann",
-                 representation: str = "complex", padding: str = "same", normalized: bool = False,
-                 eps: float = 1e-7) -> None:
+    def __init__(
+        self,
+        n_fft: int,
+        hop_length: int,
+        win_length: int | None = None,
+        window: str = "hann",
+        representation: str = "complex",
+        padding: str = "same",
+        normalized: bool = False,
+        eps: float = 1e-7,
+    ) -> None:
         super().__init__()
         if representation not in ("complex", "magnitude"):
             raise ValueError(f"representation={representation!r}: choose 'complex' or 'magnitude'")
@@ -149,8 +178,15 @@ class Spectrogram(nn.Module):
             raise ValueError(f"window={window!r}: choose 'hann' or 'rect'")
         self.n_fft, self.hop_length = int(n_fft), int(hop_length)
         self.win_length = int(win_length or n_fft)
-        self.representation, self.padding, self.normalized, self.eps = representation, padding, normalized, eps
-        win = torch.hann_window(self.win_length) if window == "hann" else torch.ones(self.win_length)
+        self.representation, self.padding, self.normalized, self.eps = (
+            representation,
+            padding,
+            normalized,
+            eps,
+        )
+        win = (
+            torch.hann_window(self.win_length) if window == "hann" else torch.ones(self.win_length)
+        )
         self.register_buffer("window", win, persistent=False)
 
     def _pad(self, x: Tensor) -> Tensor:
@@ -165,8 +201,15 @@ class Spectrogram(nn.Module):
     def forward(self, wav: Tensor) -> Tensor:
         b, c, _ = wav.shape
         x = self._pad(wav.reshape(b * c, 1, -1).float()).squeeze(1)
-        spec = torch.stft(x, self.n_fft, self.hop_length, self.win_length, window=self.window,
-                          center=False, return_complex=True)
+        spec = torch.stft(
+            x,
+            self.n_fft,
+            self.hop_length,
+            self.win_length,
+            window=self.window,
+            center=False,
+            return_complex=True,
+        )
         if self.normalized:
             spec = spec / self.window.pow(2).sum().sqrt()
         bins, frames = spec.shape[-2:]
@@ -189,8 +232,13 @@ class MultiDiscriminator(nn.Module):
     and one feature-map list per sub-discriminator. Feature maps exclude the logits (DAC's convention).
     """
 
-    def __init__(self, discriminators: Sequence[nn.Module], channels: int, num_bandwidths: int | None = None,
-                 peak_normalize: bool = False) -> None:
+    def __init__(
+        self,
+        discriminators: Sequence[nn.Module],
+        channels: int,
+        num_bandwidths: int | None = None,
+        peak_normalize: bool = False,
+    ) -> None:
         super().__init__()
         self.discriminators = nn.ModuleList(discriminators)
         self.channels, self.num_bandwidths = int(channels), num_bandwidths
@@ -199,18 +247,28 @@ class MultiDiscriminator(nn.Module):
     def _check(self, wav: Tensor, bandwidth_id: Tensor | None) -> None:
         name = type(self).__name__
         if wav.dim() != 3 or wav.shape[1] != self.channels:
-            raise ValueError(f"{name} expects wav of shape (B, {self.channels}, T) (`channels` in its config); "
-                             f"got {tuple(wav.shape)}")
+            raise ValueError(
+                f"{name} expects wav of shape (B, {self.channels}, T) (`channels` in its config); "
+                f"got {tuple(wav.shape)}"
+            )
         if bandwidth_id is None:
             return
         if not self.num_bandwidths:
-            raise ValueError(f"{name} got a bandwidth_id but was built with num_bandwidths=null: set "
-                             "`discriminator.<name>.num_bandwidths` to condition it, or pass bandwidth_id=None")
+            raise ValueError(
+                f"{name} got a bandwidth_id but was built with num_bandwidths=null: set "
+                "`discriminator.<name>.num_bandwidths` to condition it, or pass bandwidth_id=None"
+            )
         if bandwidth_id.shape != (wav.shape[0],) or bandwidth_id.dtype != torch.long:
-            raise ValueError(f"{name}: bandwidth_id must be a (B,) = ({wav.shape[0]},) LongTensor; got "
-                             f"{tuple(bandwidth_id.shape)} {bandwidth_id.dtype}")
-        if bandwidth_id.numel() and (bandwidth_id.min() < 0 or bandwidth_id.max() >= self.num_bandwidths):
-            raise ValueError(f"{name}: bandwidth_id must lie in [0, num_bandwidths={self.num_bandwidths})")
+            raise ValueError(
+                f"{name}: bandwidth_id must be a (B,) = ({wav.shape[0]},) LongTensor; got "
+                f"{tuple(bandwidth_id.shape)} {bandwidth_id.dtype}"
+            )
+        if bandwidth_id.numel() and (
+            bandwidth_id.min() < 0 or bandwidth_id.max() >= self.num_bandwidths
+        ):
+            raise ValueError(
+                f"{name}: bandwidth_id must lie in [0, num_bandwidths={self.num_bandwidths})"
+            )
 
     def forward(self, wav: Tensor, bandwidth_id: Tensor | None = None) -> DiscriminatorOutput:
         self._check(wav, bandwidth_id)

@@ -125,8 +125,8 @@ class MultiResolutionSTFTLoss(nn.Module):
         if not len(fft_sizes) == len(hop_sizes) == len(win_lengths):
             raise ValueError("fft_sizes, hop_sizes and win_lengths must have the same length; got "
                              f"{len(fft_sizes)}, {len(hop_sizes)}, {len(win_lengths)}")
-        kwargs = dict(perceptual_weighting=perceptual_weighting, sample_rate=sample_rate, w_sc=w_sc,
-                      w_log_mag=w_log_mag, w_lin_mag=w_lin_mag, scale=scale, n_bins=n_bins)
+        kwargs = {"perceptual_weighting": perceptual_weighting, "sample_rate": sample_rate, "w_sc": w_sc,
+                      "w_log_mag": w_log_mag, "w_lin_mag": w_lin_mag, "scale": scale, "n_bins": n_bins}
         sizes = (list(fft_sizes), list(hop_sizes), list(win_lengths))
         if channels == 1:
             self.loss = auraloss.freq.MultiResolutionSTFTLoss(*sizes, **kwargs)

@@ -1,5 +1,6 @@
 """Every conf/discriminator/*.yaml wraps its body under its own name, targets src/discriminator/<name>.py,
 instantiates at full size (meta device) and runs at a tiny size."""
+
 import pytest
 import torch
 from hydra.utils import instantiate
@@ -7,7 +8,6 @@ from omegaconf import OmegaConf
 
 import src.config  # noqa: F401
 from src.types import DiscriminatorOutput
-
 from tests.discriminator.test_discriminators import CASES
 
 CONF = __import__("pathlib").Path(__file__).resolve().parents[2] / "conf" / "discriminator"
@@ -16,8 +16,11 @@ NAMES = sorted(p.stem for p in CONF.glob("*.yaml"))
 
 def compose(name, channels=1, **overrides):
     node = OmegaConf.load(CONF / f"{name}.yaml")
-    return OmegaConf.merge({"channels": channels, "sample_rate": 16000}, {"discriminator": node},
-                           {"discriminator": {name: overrides}})
+    return OmegaConf.merge(
+        {"channels": channels, "sample_rate": 16000},
+        {"discriminator": node},
+        {"discriminator": {name: overrides}},
+    )
 
 
 def test_all_five_options_exist():

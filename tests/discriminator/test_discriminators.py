@@ -1,5 +1,6 @@
 """Invariants of every discriminator: one logit and one feature-map list per sub-discriminator, any length,
 stereo, gradients to the input, bandwidth conditioning (projection) per batch item."""
+
 import pytest
 import torch
 
@@ -9,21 +10,68 @@ from src.discriminator.msd import MultiScaleDiscriminator
 from src.discriminator.msstft import MultiScaleSTFTDiscriminator
 from src.discriminator.multiband import MultiBandDiscriminator
 
-BIGCODEC_STFT = dict(representation="magnitude", stft_padding="center", normalized=False, filters_scale=2,
-                     max_filters=16, kernel_size=[5, 5], stride=[2, 2], dilations=[1, 1, 1], first_stride=[2, 2])
+BIGCODEC_STFT = {
+    "representation": "magnitude",
+    "stft_padding": "center",
+    "normalized": False,
+    "filters_scale": 2,
+    "max_filters": 16,
+    "kernel_size": [5, 5],
+    "stride": [2, 2],
+    "dilations": [1, 1, 1],
+    "first_stride": [2, 2],
+}
 
 # name -> (class, tiny kwargs, number of sub-discriminators, feature maps per sub-discriminator)
 CASES = {
-    "mpd": (MultiPeriodDiscriminator, dict(filters=[4, 8, 8], strides=[3, 3, 1]), 5, 3),
-    "mpd_bigcodec": (MultiPeriodDiscriminator, dict(filters=[4, 8], strides=[3, 1], post_kernel_size=2), 5, 2),
-    "msd": (MultiScaleDiscriminator, dict(filters=[4, 8, 8], kernel_sizes=[15, 41, 5], strides=[1, 4, 1],
-                                          groups=[1, 4, 1]), 3, 3),
-    "mrd": (MultiResolutionDiscriminator, dict(resolutions=[[128, 30, 120], [256, 60, 240]], filters=4), 2, 5),
-    "msstft": (MultiScaleSTFTDiscriminator, dict(n_ffts=[64, 128, 32], hop_lengths=[16, 32, 8],
-                                                 win_lengths=[64, 128, 32], filters=4), 3, 5),
-    "msstft_bigcodec": (MultiScaleSTFTDiscriminator, dict(n_ffts=[64, 128], hop_lengths=[16, 32],
-                                                          win_lengths=[64, 128], filters=4, **BIGCODEC_STFT), 2, 5),
-    "multiband": (MultiBandDiscriminator, dict(window_lengths=[128, 64], filters=4), 2, 5 * 5),
+    "mpd": (MultiPeriodDiscriminator, {"filters": [4, 8, 8], "strides": [3, 3, 1]}, 5, 3),
+    "mpd_bigcodec": (
+        MultiPeriodDiscriminator,
+        {"filters": [4, 8], "strides": [3, 1], "post_kernel_size": 2},
+        5,
+        2,
+    ),
+    "msd": (
+        MultiScaleDiscriminator,
+        {
+            "filters": [4, 8, 8],
+            "kernel_sizes": [15, 41, 5],
+            "strides": [1, 4, 1],
+            "groups": [1, 4, 1],
+        },
+        3,
+        3,
+    ),
+    "mrd": (
+        MultiResolutionDiscriminator,
+        {"resolutions": [[128, 30, 120], [256, 60, 240]], "filters": 4},
+        2,
+        5,
+    ),
+    "msstft": (
+        MultiScaleSTFTDiscriminator,
+        {
+            "n_ffts": [64, 128, 32],
+            "hop_lengths": [16, 32, 8],
+            "win_lengths": [64, 128, 32],
+            "filters": 4,
+        },
+        3,
+        5,
+    ),
+    "msstft_bigcodec": (
+        MultiScaleSTFTDiscriminator,
+        dict(
+            n_ffts=[64, 128],
+            hop_lengths=[16, 32],
+            win_lengths=[64, 128],
+            filters=4,
+            **BIGCODEC_STFT,
+        ),
+        2,
+        5,
+    ),
+    "multiband": (MultiBandDiscriminator, {"window_lengths": [128, 64], "filters": 4}, 2, 5 * 5),
 }
 
 

@@ -1,5 +1,6 @@
 """Trainable parameter counts of the published discriminator sets, built from conf/discriminator/*.yaml on
 the meta device (no memory, no init time)."""
+
 import pytest
 import torch
 from hydra.utils import instantiate
@@ -9,16 +10,29 @@ import src.config  # noqa: F401
 
 # BigCodec (Xin et al. 2024) config/model/default.yaml, expressed with our keys
 BIGCODEC_MPD = {"filters": [16, 64, 256, 512, 512], "post_kernel_size": 2}
-BIGCODEC_MSSTFT = {"n_ffts": [128, 256, 512, 1024, 2048], "hop_lengths": [32, 64, 128, 256, 512],
-                   "win_lengths": [128, 256, 512, 1024, 2048], "representation": "magnitude",
-                   "stft_padding": "center", "normalized": False, "filters_scale": 2, "max_filters": 512,
-                   "kernel_size": [5, 5], "stride": [2, 2], "dilations": [1, 1, 1], "first_stride": [2, 2]}
+BIGCODEC_MSSTFT = {
+    "n_ffts": [128, 256, 512, 1024, 2048],
+    "hop_lengths": [32, 64, 128, 256, 512],
+    "win_lengths": [128, 256, 512, 1024, 2048],
+    "representation": "magnitude",
+    "stft_padding": "center",
+    "normalized": False,
+    "filters_scale": 2,
+    "max_filters": 512,
+    "kernel_size": [5, 5],
+    "stride": [2, 2],
+    "dilations": [1, 1, 1],
+    "first_stride": [2, 2],
+}
 
 
 def count(repo_root, name, **overrides) -> int:
     node = OmegaConf.load(repo_root / "conf" / "discriminator" / f"{name}.yaml")
-    cfg = OmegaConf.merge({"channels": 1, "sample_rate": 44100}, {"discriminator": node},
-                          {"discriminator": {name: overrides}})
+    cfg = OmegaConf.merge(
+        {"channels": 1, "sample_rate": 44100},
+        {"discriminator": node},
+        {"discriminator": {name: overrides}},
+    )
     with torch.device("meta"):
         disc = instantiate(cfg.discriminator[name], _convert_="all")
     return sum(p.numel() for p in disc.parameters() if p.requires_grad)

@@ -1,4 +1,5 @@
 """Invariants of the reconstruction losses added for the dac/encodec/mrstft loss options, and of the options."""
+
 import pytest
 import torch
 from hydra.utils import instantiate
@@ -8,7 +9,7 @@ import src.config  # noqa: F401
 from src.loss.spectral import EncodecMelLoss, MultiResolutionSTFTLoss, WaveformL1Loss
 from src.loss.weighted import LossWeights
 
-SMALL_STFT = dict(fft_sizes=(256, 64), hop_sizes=(64, 16), win_lengths=(256, 64))
+SMALL_STFT = {"fft_sizes": (256, 64), "hop_sizes": (64, 16), "win_lengths": (256, 64)}
 
 
 def losses():
@@ -45,14 +46,18 @@ def test_mrstft_checks_channels():
     with pytest.raises(ValueError, match="channels"):
         MultiResolutionSTFTLoss(3, 16000)
     with pytest.raises(ValueError, match=r"\(B, 1, T\)"):
-        MultiResolutionSTFTLoss(1, 16000, **SMALL_STFT)(torch.randn(1, 2, 1000), torch.randn(1, 2, 1000))
+        MultiResolutionSTFTLoss(1, 16000, **SMALL_STFT)(
+            torch.randn(1, 2, 1000), torch.randn(1, 2, 1000)
+        )
 
 
 def test_encodec_mel_is_scale_averaged_and_alpha_weighted():
     wav = torch.randn(1, 1, 4000)
     wav_hat = wav + 0.1 * torch.randn_like(wav)
     plain = EncodecMelLoss(16000, range_start=6, range_end=8, normalized=False)(wav_hat, wav)
-    weighted = EncodecMelLoss(16000, range_start=6, range_end=8, normalized=False, alphas=True)(wav_hat, wav)
+    weighted = EncodecMelLoss(16000, range_start=6, range_end=8, normalized=False, alphas=True)(
+        wav_hat, wav
+    )
     assert weighted.item() > plain.item()  # alpha_i = sqrt(2^i - 1) > 1 on the log-mel term
 
 
