@@ -29,7 +29,7 @@ log = logging.getLogger("codeclab.data")
 
 _SCAN_CACHE: dict[tuple, AudioInfo | AudioError] = {}  # (path, size, mtime) -> result, per process
 _LOGGED: set[str] = set()  # paths already named in the log: each bad file is named once
-CROP_MARGIN = 64  # native frames read on each side of a crop so soxr's filter sees real context
+CROP_MARGIN_SECONDS = 0.01  # context read around a crop so soxr's filter edges fall outside it
 
 
 class EmptyDatasetError(RuntimeError):
@@ -126,12 +126,15 @@ class CropDataset(UtteranceDataset):
 
     def __getitem__(self, index: int) -> dict:
         entry, info = self.records[index]
-        start, ratio = self.crop_start(index), info.sample_rate / self.sample_rate
-        first = int(start * ratio)
-        lo = max(first - CROP_MARGIN, 0)
-        need = math.ceil(self.segment * ratio) + 2 * CROP_MARGIN + (first - lo)
-        wav = read_audio(entry.path, self.sample_rate, self.channels, offset=lo, frames=need)
-        skip = round((first - lo) / ratio)
+        start, rate, sr = self.crop_start(index), info.sample_rate, self.sample_rate
+        # Read from a native frame that falls exactly on a model-rate sample (a multiple of
+        # rate/gcd), with a margin, so the crop equals the same span of the whole file resampled.
+        block = rate // math.gcd(rate, sr)
+        margin = math.ceil(CROP_MARGIN_SECONDS * rate)
+        lo = max(start * rate // sr - margin, 0) // block * block
+        skip = start - lo * sr // rate
+        frames = math.ceil((skip + self.segment) * rate / sr) + margin
+        wav = read_audio(entry.path, sr, self.channels, offset=lo, frames=frames)
         wav = wav[:, skip : skip + self.segment]
         if wav.shape[-1] < self.segment:  # a rounding sample short at the very end of a file
             wav = torch.nn.functional.pad(wav, (0, self.segment - wav.shape[-1]))
