@@ -65,8 +65,8 @@ def corpus_plan() -> list[dict]:
             split = "test"
             spk = unseen[(j // 2) % 2] if j % 2 == 0 else seen[(j // 2) % len(seen)]
         sid, voice, pitch, rng, rate = spk
-        plan.append(dict(id=f"{sid}_{i:04d}", split=split, speaker=sid, voice=voice, pitch=pitch,
-                         range=rng, rate=rate, text=text))
+        plan.append({"id": f"{sid}_{i:04d}", "split": split, "speaker": sid, "voice": voice,
+                     "pitch": pitch, "range": rng, "rate": rate, "text": text})
     return plan
 
 
@@ -114,16 +114,21 @@ def build_corpus(root: str | Path | None = None, force: bool = False, workers: i
     return root
 
 
+def synthesis_job(utterance: dict, path: Path) -> dict:
+    """A `corpus_plan` entry -> the job `synthesize_many` turns into a WAV file at `path`."""
+    keys = ("text", "voice", "pitch", "range", "rate")
+    return {**{k: utterance[k] for k in keys}, "sample_rate": CORPUS_RATE, "path": str(path)}
+
+
 def _synthesize(tmp: Path, plan: list[dict], workers: int) -> None:
     jobs = []
     for p in plan:
         path = tmp / "wav" / p["speaker"] / f"{p['id']}.wav"
         path.parent.mkdir(parents=True, exist_ok=True)
-        jobs.append(dict(text=p["text"], voice=p["voice"], pitch=p["pitch"], range=p["range"],
-                         rate=p["rate"], sample_rate=CORPUS_RATE, path=str(path)))
+        jobs.append(synthesis_job(p, path))
     synthesize_many(jobs, workers=workers)
-    rows = [dict(path=f"wav/{p['speaker']}/{p['id']}.wav", speaker=p["speaker"], text=p["text"],
-                 split=p["split"]) for p in plan]
+    rows = [{"path": f"wav/{p['speaker']}/{p['id']}.wav", "speaker": p["speaker"], "text": p["text"],
+             "split": p["split"]} for p in plan]
     for name in ("manifest",) + SPLITS:
         chosen = [r for r in rows if name == "manifest" or r["split"] == name]
         (tmp / f"{name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in chosen))

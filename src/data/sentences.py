@@ -61,10 +61,12 @@ def _fill(rng: random.Random, template: str) -> str:
     past, base = rng.choice(VERBS)
     adj, adj2 = rng.sample(ADJECTIVES, 2)
     subject, time = rng.choice(SUBJECTS), rng.choice(TIMES)
-    values = dict(subject=subject, Subject=subject[0].upper() + subject[1:], past=past, base=base,
-                  object=rng.choice(OBJECTS), place=rng.choice(PLACES), time=time,
-                  Time=time[0].upper() + time[1:], event=rng.choice(EVENTS),
-                  number=rng.choice(NUMBERS), plural=rng.choice(PLURALS), adjective=adj, adjective2=adj2)
+    values = {
+        "subject": subject, "Subject": subject[0].upper() + subject[1:], "past": past, "base": base,
+        "object": rng.choice(OBJECTS), "place": rng.choice(PLACES), "time": time,
+        "Time": time[0].upper() + time[1:], "event": rng.choice(EVENTS), "number": rng.choice(NUMBERS),
+        "plural": rng.choice(PLURALS), "adjective": adj, "adjective2": adj2,
+    }
     return template.format(**values)
 
 

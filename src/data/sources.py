@@ -92,6 +92,6 @@ def _read_jsonl(manifest: Path) -> list[tuple[int, dict]]:
             except json.JSONDecodeError as err:
                 raise ValueError(f"{manifest}:{i}: not valid JSON ({err.msg})") from err
             if not isinstance(row, dict):
-                raise ValueError(f"{manifest}:{i}: expected an object with `path`, got {row!r}")
+                raise TypeError(f"{manifest}:{i}: expected an object with `path`, got {row!r}")
             rows.append((i, row))
     return rows

@@ -13,7 +13,7 @@ from src.data.audio import read_audio
 from src.data.datasets import EmptyDatasetError, FolderData, ManifestData, collate, crop_seed
 from tests.data.conftest import BAD, GOOD, tone
 
-SIZES = dict(sample_rate=16000, channels=1, segment_seconds=1.0, batch_size=2, num_workers=0)
+SIZES = {"sample_rate": 16000, "channels": 1, "segment_seconds": 1.0, "batch_size": 2, "num_workers": 0}
 
 
 def folder(root, **kw) -> FolderData:
