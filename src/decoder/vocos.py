@@ -65,6 +65,9 @@ class VocosDecoder(nn.Module):
                              "set `out_dim: ${.dim}`")
         if num_layers < 1:
             raise ValueError(f"decoder.num_layers={num_layers}: need at least one ConvNeXt block")
+        if pos_net and dim % num_groups:
+            raise ValueError(f"decoder.dim={dim} is not divisible by decoder.num_groups={num_groups} "
+                             "(GroupNorm in the pos-net)")
         self.latent_dim, self.out_dim, self.dim = latent_dim, out_dim, dim
         self.adanorm_num_embeddings = adanorm_num_embeddings or None
         self.embed = nn.Conv1d(latent_dim, dim, kernel_size=7, padding=3)

@@ -1,12 +1,11 @@
 """Fixed log-mel spectrogram "encoder" for vocoder-only training (Vocos, Siuzdak 2023, MelSpectrogramFeatures)."""
 from __future__ import annotations
 
-import librosa
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from src.nn.spectral import check_padding, stft
+from src.nn.spectral import check_padding, mel_filterbank, stft
 
 
 class MelEncoder(nn.Module):
@@ -29,10 +28,9 @@ class MelEncoder(nn.Module):
         f_max = f_max if f_max is not None else sample_rate / 2
         if not 0 <= f_min < f_max <= sample_rate / 2:
             raise ValueError(f"encoder: need 0 <= f_min ({f_min}) < f_max ({f_max}) <= sample_rate / 2")
-        fb = librosa.filters.mel(sr=sample_rate, n_fft=n_fft, n_mels=n_mels, fmin=f_min, fmax=f_max,
-                                 htk=True, norm=None)
+        fb = mel_filterbank(sample_rate, n_fft, n_mels, f_min, f_max)
         # buffers, not parameters, and not saved: the features are a fixed function of the config
-        self.register_buffer("mel_fb", torch.from_numpy(fb).float(), persistent=False)
+        self.register_buffer("mel_fb", fb, persistent=False)
         self.register_buffer("window", torch.hann_window(n_fft), persistent=False)
         self.sample_rate, self.channels, self.latent_dim = sample_rate, channels, latent_dim
         self.n_mels, self.n_fft, self.hop_length, self.padding = n_mels, n_fft, hop_length, padding

@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from src.nn.spectral import IMDCT, FrameProjection
+from src.nn.spectral import IMDCT, FrameProjection, hz_to_mel, mel_to_hz
 
 
 def symexp(x: Tensor) -> Tensor:
@@ -14,14 +14,6 @@ def symexp(x: Tensor) -> Tensor:
 
 def symlog(x: Tensor) -> Tensor:
     return torch.sign(x) * torch.log1p(x.abs())
-
-
-def _hz_to_mel(f: Tensor) -> Tensor:
-    return 2595.0 * torch.log10(1.0 + f / 700.0)  # HTK mel scale
-
-
-def _mel_to_hz(m: Tensor) -> Tensor:
-    return 700.0 * (10.0 ** (m / 2595.0) - 1.0)
 
 
 class IMDCTSymExpHead(nn.Module):
@@ -42,8 +34,7 @@ class IMDCTSymExpHead(nn.Module):
         self.upsample = hop_length
         self.clip_audio, self.max_coefficient = clip_audio, max_coefficient
         if sample_rate is not None:
-            mel = torch.linspace(0.0, float(_hz_to_mel(torch.tensor(sample_rate / 2))), hop_length)
-            freqs = _mel_to_hz(mel)
+            freqs = mel_to_hz(torch.linspace(0.0, hz_to_mel(sample_rate / 2), hop_length))
             scale = (1.0 - freqs / freqs.max()).repeat(channels)
             with torch.no_grad():
                 self.proj.out.weight.mul_(scale[:, None])

@@ -59,7 +59,7 @@ def frame_signal(x: Tensor, win_length: int, hop_length: int, padding: str,
 
 def overlap_add(frames: Tensor, hop_length: int) -> Tensor:
     """frames: (N, F, win) -> (N, (F - 1) * hop + win), the sum of the frames placed every hop samples."""
-    n, n_frames, win = frames.shape
+    _, n_frames, win = frames.shape
     out_len = (n_frames - 1) * hop_length + win
     return F.fold(frames.transpose(1, 2), output_size=(1, out_len), kernel_size=(1, win),
                   stride=(1, hop_length))[:, 0, 0]
@@ -95,6 +95,24 @@ class ISTFT(nn.Module):
         end = start + n_frames * self.hop_length
         # the envelope only vanishes outside the kept span (check_padding guarantees it), 1e-11 as in Vocos
         return y[:, start:end] / env[:, start:end].clamp_min(1e-11)
+
+
+def hz_to_mel(f):
+    """HTK mel scale (torchaudio's default, used by Vocos): 2595 log10(1 + f / 700). float or Tensor."""
+    return 2595.0 * (torch.log10(1.0 + f / 700.0) if isinstance(f, Tensor) else math.log10(1.0 + f / 700.0))
+
+
+def mel_to_hz(m: Tensor) -> Tensor:
+    return 700.0 * (10.0 ** (m / 2595.0) - 1.0)
+
+
+def mel_filterbank(sample_rate: int, n_fft: int, n_mels: int, f_min: float, f_max: float) -> Tensor:
+    """(n_mels, n_fft // 2 + 1) HTK triangular filters, no area normalisation (torchaudio/librosa htk, norm=None)."""
+    freqs = torch.linspace(0.0, sample_rate / 2, n_fft // 2 + 1, dtype=torch.float64)
+    edges = mel_to_hz(torch.linspace(hz_to_mel(f_min), hz_to_mel(f_max), n_mels + 2, dtype=torch.float64))
+    rising = (freqs - edges[:-2, None]) / (edges[1:-1] - edges[:-2])[:, None]
+    falling = (edges[2:, None] - freqs) / (edges[2:] - edges[1:-1])[:, None]
+    return torch.minimum(rising, falling).clamp_min(0.0).float()
 
 
 def _mdct_window(frame_len: int, device=None) -> Tensor:
