@@ -1,0 +1,46 @@
+"""Fixed log-mel spectrogram "encoder" for vocoder-only training (Vocos, Siuzdak 2023, MelSpectrogramFeatures)."""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from src.nn.spectral import check_padding, mel_filterbank, stft
+
+
+class MelEncoder(nn.Module):
+    """wav: (B, C, T) -> log-mel (B, C * n_mels, ceil(T / hop_length)); no trainable parameters.
+
+    Magnitude (power 1) STFT with a periodic Hann window of n_fft, HTK-scale triangular filters without
+    area normalisation (torchaudio's MelSpectrogram defaults, which Vocos uses), then log(max(x, 1e-7)).
+    Frames follow src.nn.spectral: 'center' = torch.stft(center=True) minus its last frame, 'same' = pad
+    (n_fft - hop) / 2 per side; either way F = T / hop frames (the input is zero-padded to a hop multiple).
+    """
+
+    def __init__(self, sample_rate: int, channels: int, latent_dim: int, n_mels: int = 100,
+                 n_fft: int = 1024, hop_length: int = 256, f_min: float = 0.0, f_max: float | None = None,
+                 padding: str = "center", log_floor: float = 1e-7) -> None:
+        super().__init__()
+        check_padding(padding, n_fft, hop_length, "encoder")
+        if latent_dim != channels * n_mels:
+            raise ValueError(f"encoder.latent_dim={latent_dim} but the mel encoder outputs channels x n_mels = "
+                             f"{channels} x {n_mels}: set the top-level latent_dim to {channels * n_mels}")
+        f_max = f_max if f_max is not None else sample_rate / 2
+        if not 0 <= f_min < f_max <= sample_rate / 2:
+            raise ValueError(f"encoder: need 0 <= f_min ({f_min}) < f_max ({f_max}) <= sample_rate / 2")
+        fb = mel_filterbank(sample_rate, n_fft, n_mels, f_min, f_max)
+        # buffers, not parameters, and not saved: the features are a fixed function of the config
+        self.register_buffer("mel_fb", fb, persistent=False)
+        self.register_buffer("window", torch.hann_window(n_fft), persistent=False)
+        self.sample_rate, self.channels, self.latent_dim = sample_rate, channels, latent_dim
+        self.n_mels, self.n_fft, self.hop_length, self.padding = n_mels, n_fft, hop_length, padding
+        self.log_floor = log_floor
+
+    def forward(self, wav: Tensor) -> Tensor:
+        if wav.dim() != 3 or wav.shape[1] != self.channels:
+            raise ValueError(f"MelEncoder expects (B, {self.channels}, T) (channels); got {tuple(wav.shape)}")
+        extra = (-wav.shape[-1]) % self.hop_length
+        wav = F.pad(wav.float(), (0, extra))
+        mag = stft(wav, self.n_fft, self.hop_length, self.window, self.padding).abs()  # (B, C, K, F)
+        mel = torch.einsum("mk,bckf->bcmf", self.mel_fb, mag)
+        return mel.clamp_min(self.log_floor).log().flatten(1, 2)
