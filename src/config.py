@@ -7,6 +7,7 @@ from omegaconf import OmegaConf
 
 _RESOLVERS = {
     "mul": lambda *xs: math.prod(xs),  # ${mul:${latent_dim},2}
+    "add": lambda *xs: sum(xs),  # ${add:${.input_dim},${.noise_augment_dim}}
     "div": lambda a, b: a // b,  # integer division: ${div:${decoder.channels},16}
     "prod": lambda xs: math.prod(xs),  # product of a list: ${prod:${encoder.ratios}}
     "pow2": lambda n: 2**n,

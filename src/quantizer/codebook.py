@@ -130,6 +130,14 @@ class EMACodebook(nn.Module):
         self.usage = CodeUsage(codebook_size, usage_window)
         self.generator = torch.Generator().manual_seed(int(seed))
 
+    # The sampling generator's state travels with the weights (a uint8 tensor, safetensors-friendly),
+    # so that a resumed run draws the same k-means/dead-code samples as an uninterrupted one.
+    def get_extra_state(self) -> Tensor:
+        return self.generator.get_state()
+
+    def set_extra_state(self, state: Tensor) -> None:
+        self.generator.set_state(state.to("cpu", torch.uint8))
+
     # -------------------------------------------------------------- steps
     @torch.no_grad()
     def init_from(self, x: Tensor) -> None:

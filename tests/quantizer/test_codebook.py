@@ -153,3 +153,13 @@ def test_two_processes_match_one_process(tmp_path, repo_root):
             states[0][key].float(), ref.float(), atol=1e-5, rtol=1e-5, msg=key
         )
     assert all(bool(v) for k, v in single.items() if k.endswith("initted"))
+
+
+def test_sampling_generator_state_travels_in_state_dict():
+    """A resumed run must draw the same k-means/dead-code samples: the generator state is in state_dict."""
+    from src.quantizer.codebook import EMACodebook
+
+    a, b = EMACodebook(dim=4, codebook_size=8, seed=1), EMACodebook(dim=4, codebook_size=8, seed=2)
+    torch.randperm(10, generator=a.generator)  # advance a's stream
+    b.load_state_dict(a.state_dict())
+    assert torch.equal(torch.randperm(50, generator=a.generator), torch.randperm(50, generator=b.generator))
