@@ -92,3 +92,12 @@ def test_vocos_chain_from_configs_returns_the_input_length(repo_root):
         wav = 0.1 * torch.randn(2, 1, 4 * 256)
         out = head_m(decoder(encoder(wav), bandwidth_id=torch.tensor([1, 0])))
         assert out.shape == wav.shape and encoder.hop_length == decoder.upsample * head_m.upsample
+
+
+@pytest.mark.slow  # builds the real 62M-parameter WavTokenizer decoder on CPU
+def test_wavtokenizer_decoder_and_head_full_size_forward(repo_root):
+    cfg = compose(repo_root, {"decoder": "vocos", "head": "istft"}, "wavtokenizer_75hz")
+    decoder, head = instantiate(cfg.decoder).eval(), instantiate(cfg.head)
+    with torch.no_grad():
+        wav = head(decoder(torch.randn(1, 512, 75)))  # one second of 75 Hz frames
+    assert wav.shape == (1, 1, 24000) and torch.isfinite(wav).all()

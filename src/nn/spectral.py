@@ -130,24 +130,30 @@ def _mdct_basis(frame_len: int) -> Tensor:
     return (basis * math.sqrt(2.0 / half)).float()
 
 
-class MDCT(nn.Module):
-    """Windowed MDCT, hop = frame_len / 2. audio (N, T = F * hop) -> coefficients (N, F, frame_len / 2)."""
+class _MDCTBase(nn.Module):
+    """Sine window and (N, 2N) basis shared by MDCT and IMDCT; hop = frame_len / 2 = N."""
 
     def __init__(self, frame_len: int, padding: str = "same") -> None:
         super().__init__()
+        name = type(self).__name__
         if frame_len % 4:
-            raise ValueError(f"MDCT.frame_len={frame_len} must be a multiple of 4 (hop = frame_len / 2, even)")
-        check_padding(padding, frame_len, frame_len // 2, "MDCT")
+            raise ValueError(f"{name}: frame_len={frame_len} must be a multiple of 4, i.e. an even "
+                             f"hop_length (= frame_len / 2 = {frame_len / 2})")
+        check_padding(padding, frame_len, frame_len // 2, name)
         self.frame_len, self.hop_length, self.padding = frame_len, frame_len // 2, padding
         self.register_buffer("window", _mdct_window(frame_len), persistent=False)
         self.register_buffer("basis", _mdct_basis(frame_len), persistent=False)
+
+
+class MDCT(_MDCTBase):
+    """Windowed MDCT, hop = frame_len / 2. audio (N, T = F * hop) -> coefficients (N, F, frame_len / 2)."""
 
     def forward(self, audio: Tensor) -> Tensor:
         frames = frame_signal(audio, self.frame_len, self.hop_length, self.padding, pad_mode="constant")
         return (frames * self.window) @ self.basis.T
 
 
-class IMDCT(nn.Module):
+class IMDCT(_MDCTBase):
     """Inverse of MDCT: windowed IMDCT + overlap-add, aliasing cancels between neighbours (TDAC).
 
     coeffs: (N, F, frame_len / 2) -> audio (N, F * hop), hop = frame_len / 2. Each sample needs two frames
@@ -156,15 +162,6 @@ class IMDCT(nn.Module):
     frame F). The generator learns those edges; the training crops make them a small fraction.
     A dense basis matmul is used rather than an FFT: exact, and fast at vocoder frame sizes.
     """
-
-    def __init__(self, frame_len: int, padding: str = "same") -> None:
-        super().__init__()
-        if frame_len % 4:
-            raise ValueError(f"IMDCT.frame_len={frame_len} must be a multiple of 4 (hop = frame_len / 2, even)")
-        check_padding(padding, frame_len, frame_len // 2, "IMDCT")
-        self.frame_len, self.hop_length, self.padding = frame_len, frame_len // 2, padding
-        self.register_buffer("window", _mdct_window(frame_len), persistent=False)
-        self.register_buffer("basis", _mdct_basis(frame_len), persistent=False)
 
     def forward(self, coeffs: Tensor) -> Tensor:
         if coeffs.dim() != 3 or coeffs.shape[-1] != self.hop_length:

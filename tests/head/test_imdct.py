@@ -98,5 +98,5 @@ def test_mel_init_scales_output_rows_down_to_zero_at_nyquist():
 
 
 def test_odd_hop_is_rejected():
-    with pytest.raises(ValueError, match="multiple of 4"):
+    with pytest.raises(ValueError, match="even hop_length"):
         IMDCTCosHead(in_dim=8, channels=1, hop_length=15)
