@@ -30,39 +30,51 @@ _SYNCHRONOUS, _POS_CHARACTER, _CHARS_UTF8 = 2, 1, 1
 _PARAM = {"rate": 1, "volume": 2, "pitch": 3, "range": 4, "wordgap": 7}
 
 
-def _synthesize_child(job: dict) -> None:
-    """In a forked child: synthesize job["text"] with job's voice settings into job["path"] (WAV)."""
-    import espeakng_loader
+class _Engine:
+    """libespeak-ng loaded and initialized once in the worker; children inherit it through fork
+    (never having synthesized, its state is the same in every child)."""
+
+    def __init__(self) -> None:
+        import espeakng_loader
+
+        self.lib = ctypes.CDLL(espeakng_loader.get_library_path())
+        if self.lib.espeak_Initialize(_SYNCHRONOUS, 0, espeakng_loader.get_data_path().encode(), 0) <= 0:
+            raise RuntimeError("espeak_Initialize failed")
+        self.chunks: list[np.ndarray] = []
+        callback_type = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int,
+                                         ctypes.c_void_p)
+        self._callback = callback_type(self._collect)  # kept alive: espeak holds a raw pointer
+        self.lib.espeak_SetSynthCallback(self._callback)
+
+    def _collect(self, wav, n, _events) -> int:
+        if n > 0 and wav:
+            self.chunks.append(np.ctypeslib.as_array(wav, shape=(n,)).copy())
+        return 0  # 0 = continue synthesis
+
+    def synthesize(self, job: dict) -> np.ndarray:
+        """job's text with its voice settings -> int16 PCM at ESPEAK_RATE."""
+        lib = self.lib
+        lib.espeak_ng_SetRandSeed(ctypes.c_long(SEED))
+        ctypes.CDLL(None).srand(SEED)
+        if lib.espeak_SetVoiceByName(job["voice"].encode()) != 0:
+            raise ValueError(f"espeak has no voice {job['voice']!r}")
+        for key in ("rate", "pitch", "range", "wordgap"):
+            if key in job:
+                lib.espeak_SetParameter(_PARAM[key], int(job[key]), 0)
+        lib.espeak_SetParameter(_PARAM["volume"], VOLUME, 0)
+        text = job["text"].encode("utf-8")
+        if lib.espeak_Synth(text, len(text) + 1, 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None) != 0:
+            raise RuntimeError(f"espeak_Synth failed on {job['text']!r}")
+        lib.espeak_Synchronize()
+        return np.concatenate(self.chunks)
+
+
+def _write_child(engine: _Engine, job: dict) -> None:
+    """In a forked child: synthesize, resample to job["sample_rate"], peak-normalize, write WAV."""
     import soundfile as sf
     import soxr
 
-    lib = ctypes.CDLL(espeakng_loader.get_library_path())
-    if lib.espeak_Initialize(_SYNCHRONOUS, 0, espeakng_loader.get_data_path().encode(), 0) <= 0:
-        raise RuntimeError("espeak_Initialize failed")
-    chunks: list[np.ndarray] = []
-    callback_type = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int,
-                                     ctypes.c_void_p)
-
-    def collect(wav, n, _events):
-        if n > 0 and wav:
-            chunks.append(np.ctypeslib.as_array(wav, shape=(n,)).copy())
-        return 0  # 0 = continue synthesis
-
-    callback = callback_type(collect)
-    lib.espeak_SetSynthCallback(callback)
-    lib.espeak_ng_SetRandSeed(ctypes.c_long(SEED))
-    ctypes.CDLL(None).srand(SEED)
-    if lib.espeak_SetVoiceByName(job["voice"].encode()) != 0:
-        raise ValueError(f"espeak has no voice {job['voice']!r}")
-    for key in ("rate", "pitch", "range", "wordgap"):
-        if key in job:
-            lib.espeak_SetParameter(_PARAM[key], int(job[key]), 0)
-    lib.espeak_SetParameter(_PARAM["volume"], VOLUME, 0)
-    text = job["text"].encode("utf-8")
-    if lib.espeak_Synth(text, len(text) + 1, 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None) != 0:
-        raise RuntimeError(f"espeak_Synth failed on {job['text']!r}")
-    lib.espeak_Synchronize()
-    pcm = np.concatenate(chunks).astype(np.float32) / 32768.0
+    pcm = engine.synthesize(job).astype(np.float32) / 32768.0
     wav = soxr.resample(pcm, ESPEAK_RATE, int(job["sample_rate"]), quality="HQ")
     wav = wav * (PEAK / max(float(np.abs(wav).max()), 1e-6))
     sf.write(job["path"], wav, int(job["sample_rate"]), subtype="PCM_16")
@@ -70,6 +82,10 @@ def _synthesize_child(job: dict) -> None:
 
 def _worker(jobs: list[dict], workers: int) -> int:
     """Fork one child per job, at most `workers` at a time; returns the number of failures."""
+    import soundfile  # noqa: F401  (imported once here so that children inherit them)
+    import soxr  # noqa: F401
+
+    engine = _Engine()
     running: dict[int, dict] = {}
     failed = 0
 
@@ -88,7 +104,7 @@ def _worker(jobs: list[dict], workers: int) -> int:
         if pid == 0:  # child: never return into the parent's loop
             code = 0
             try:
-                _synthesize_child(job)
+                _write_child(engine, job)
             except BaseException as err:  # noqa: BLE001 - report anything, then exit non-zero
                 print(f"espeak child: {err}", file=sys.stderr)
                 code = 1

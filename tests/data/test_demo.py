@@ -110,3 +110,16 @@ def test_speakers_differ_for_a_speaker_encoder(tmp_path):
     between = sim[~same].mean()
     assert within > between + 0.1, (within, between)
     assert Counter(spk) == {s[0]: 3 for s in demo.SPEAKERS}
+
+
+def test_demo_config_instantiates_lazily(repo_root, tmp_path, monkeypatch):
+    from hydra.utils import instantiate
+    from omegaconf import OmegaConf
+
+    monkeypatch.setenv("CODECLAB_DATA", str(tmp_path))
+    node = OmegaConf.load(repo_root / "conf/data/demo.yaml")
+    cfg = OmegaConf.create({"sample_rate": 24000, "channels": 2, "seed": 5, "data": node})
+    data = instantiate(cfg.data)
+    assert isinstance(data, demo.DemoData) and node._target_ == "src.data.demo.DemoData"
+    assert (data.sample_rate, data.channels, data.seed) == (24000, 2, 5)
+    assert not (tmp_path / "demo").exists()  # nothing is synthesized before a split is asked for
