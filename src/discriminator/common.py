@@ -220,9 +220,11 @@ class Spectrogram(nn.Module):
 
 
 def peak_normalize(wav: Tensor) -> Tensor:
-    """DAC's discriminator preprocessing: remove DC, scale the peak of each channel to 0.8."""
+    """DAC's discriminator preprocessing: remove DC per channel, scale each item's peak to 0.8.
+
+    One peak over all channels (DAC is mono) so that stereo keeps its left/right balance."""
     wav = wav - wav.mean(dim=-1, keepdim=True)
-    return 0.8 * wav / (wav.abs().amax(dim=-1, keepdim=True) + 1e-9)
+    return 0.8 * wav / (wav.abs().amax(dim=(1, 2), keepdim=True) + 1e-9)
 
 
 class MultiDiscriminator(nn.Module):
