@@ -108,6 +108,39 @@ def spectral_convs(
     return convs, width
 
 
+class SpectrogramDiscriminator(nn.Module):
+    """Spectrogram front-end + 2-D conv body (`spectral_convs`) + conditioned output conv.
+
+    wav (B, C, T) -> spec (B, C', frames, bins), transposed to (B, C', bins, frames) when `freq_first`
+    (UnivNet's layout) -> logits (B, 1, ...), fmaps: every conv's activation (len(dilations) + 2 maps).
+    body: keyword arguments of `spectral_convs` except in_ch.
+    """
+
+    def __init__(
+        self,
+        spectrogram: Spectrogram,
+        in_ch: int,
+        negative_slope: float,
+        num_bandwidths: int | None,
+        freq_first: bool = False,
+        **body,
+    ) -> None:
+        super().__init__()
+        self.spectrogram, self.freq_first = spectrogram, freq_first
+        convs, width = spectral_convs(in_ch, **body)
+        self.stack = ConvStack(convs, negative_slope)
+        last = body.get("last_kernel_size", (3, 3))
+        norm = body.get("norm", "weight_norm")
+        self.post = ConditionedPost(conv2d(width, 1, last, norm=norm), width, num_bandwidths)
+
+    def forward(
+        self, wav: Tensor, bandwidth_id: Tensor | None = None
+    ) -> tuple[Tensor, list[Tensor]]:
+        spec = self.spectrogram(wav)
+        h, fmaps = self.stack(spec.transpose(-1, -2) if self.freq_first else spec)
+        return self.post(h, bandwidth_id), fmaps
+
+
 def _fit(x: Tensor, size: Sequence[int]) -> Tensor:
     """Crop or zero-pad the trailing dims of x to `size` (the projection meets a logit of another size
     only when the output conv does not keep the length, e.g. BigCodec's kernel-2 MPD output)."""
@@ -220,9 +253,11 @@ class Spectrogram(nn.Module):
 
 
 def peak_normalize(wav: Tensor) -> Tensor:
-    """DAC's discriminator preprocessing: remove DC, scale the peak of each channel to 0.8."""
+    """DAC's discriminator preprocessing: remove DC per channel, scale each item's peak to 0.8.
+
+    One peak over all channels (DAC is mono) so that stereo keeps its left/right balance."""
     wav = wav - wav.mean(dim=-1, keepdim=True)
-    return 0.8 * wav / (wav.abs().amax(dim=-1, keepdim=True) + 1e-9)
+    return 0.8 * wav / (wav.abs().amax(dim=(1, 2), keepdim=True) + 1e-9)
 
 
 class MultiDiscriminator(nn.Module):

@@ -5,68 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from torch import Tensor, nn
-
-from src.discriminator.common import (
-    ConditionedPost,
-    ConvStack,
-    MultiDiscriminator,
-    Spectrogram,
-    conv2d,
-    spectral_convs,
-)
-
-
-class STFTDiscriminator(nn.Module):
-    """wav (B, C, T) -> STFT (B, 2C or C, frames, bins) -> logits (B, 1, frames', bins'),
-    fmaps: every conv's activation (len(dilations) + 2 maps)."""
-
-    def __init__(
-        self,
-        spectrogram: Spectrogram,
-        in_ch: int,
-        filters: int,
-        max_filters: int,
-        filters_scale: int,
-        kernel_size,
-        stride,
-        dilations: Sequence[int],
-        first_kernel_size,
-        first_stride,
-        last_kernel_size,
-        negative_slope: float,
-        norm: str,
-        num_bandwidths: int | None,
-    ) -> None:
-        super().__init__()
-        self.spectrogram = spectrogram
-        convs, width = spectral_convs(
-            in_ch,
-            filters,
-            max_filters,
-            filters_scale,
-            kernel_size,
-            stride,
-            dilations,
-            first_kernel_size,
-            first_stride,
-            last_kernel_size,
-            norm,
-        )
-        self.stack = ConvStack(convs, negative_slope)
-        self.post = ConditionedPost(
-            conv2d(width, 1, last_kernel_size, norm=norm), width, num_bandwidths
-        )
-
-    def forward(
-        self, wav: Tensor, bandwidth_id: Tensor | None = None
-    ) -> tuple[Tensor, list[Tensor]]:
-        h, fmaps = self.stack(self.spectrogram(wav))
-        return self.post(h, bandwidth_id), fmaps
+from src.discriminator.common import MultiDiscriminator, Spectrogram, SpectrogramDiscriminator
 
 
 class MultiScaleSTFTDiscriminator(MultiDiscriminator):
-    """One STFTDiscriminator per (n_fft, hop, win) -> len(n_ffts) logits.
+    """One sub-discriminator per (n_fft, hop, win): STFT (B, 2C or C, frames, bins) -> logits
+    (B, 1, frames', bins'), 2 + len(dilations) feature maps each.
 
     Defaults are EnCodec's (5 scales 2048..128 with hop n_fft/4, complex normalised STFT without padding,
     32 filters, (3, 9) kernels over (time, freq), freq stride 2, time dilations 1, 2, 4, LeakyReLU 0.2).
@@ -104,22 +48,25 @@ class MultiScaleSTFTDiscriminator(MultiDiscriminator):
                 f"length; got {len(n_ffts)}, {len(hop_lengths)}, {len(win_lengths)}"
             )
         in_ch = 2 * channels if representation == "complex" else channels
+        body = {
+            "filters": filters,
+            "max_filters": max_filters,
+            "filters_scale": filters_scale,
+            "kernel_size": kernel_size,
+            "stride": stride,
+            "dilations": dilations,
+            "first_kernel_size": first_kernel_size,
+            "first_stride": first_stride,
+            "last_kernel_size": last_kernel_size,
+            "norm": norm,
+        }
         subs = [
-            STFTDiscriminator(
+            SpectrogramDiscriminator(
                 Spectrogram(n, h, w, window, representation, stft_padding, normalized),
                 in_ch,
-                filters,
-                max_filters,
-                filters_scale,
-                kernel_size,
-                stride,
-                dilations,
-                first_kernel_size,
-                first_stride,
-                last_kernel_size,
                 negative_slope,
-                norm,
                 num_bandwidths,
+                **body,
             )
             for n, h, w in zip(n_ffts, hop_lengths, win_lengths)
         ]

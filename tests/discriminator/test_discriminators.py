@@ -144,3 +144,14 @@ def test_peak_normalize_makes_the_output_gain_invariant():
     wav = torch.randn(1, 1, 700)
     a, b = disc(wav).logits, disc(3.0 * wav + 0.5).logits
     assert all(torch.allclose(x, y, atol=1e-4) for x, y in zip(a, b))
+
+
+def test_peak_normalize_keeps_the_stereo_balance():
+    from src.discriminator.common import peak_normalize
+
+    wav = torch.randn(2, 2, 500)
+    wav[:, 1] *= 0.1  # a quiet right channel must stay quiet
+    out = peak_normalize(wav)
+    assert out.abs().amax(dim=(1, 2)).allclose(torch.full((2,), 0.8))
+    ratio = out[:, 1].abs().amax(-1) / out[:, 0].abs().amax(-1)
+    assert ratio.max() < 0.5
