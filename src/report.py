@@ -12,26 +12,34 @@ import sys
 from pathlib import Path
 
 from src.reporting.runs import JobRecord, read_sweep, resolve_sweep_dir, sweep_info
-from src.reporting.table import build_table, fixed_overrides, job_label, swept_keys, to_csv, to_markdown
+from src.reporting.table import (
+    build_table,
+    fixed_overrides,
+    job_label,
+    swept_keys,
+    to_csv,
+    to_markdown,
+)
 
+LEGEND = ("Train columns: the last `split=train` line of metrics.jsonl. Eval columns: mean ± 95% CI over "
+          "the test items; `excl.` = items the metric could not score (not averaged in).")
 REPORT_FILES = ("report.md", "report.csv", "bitrate_vs_quality.png", "training_curves.png")
 
 
 def render_markdown(sweep_dir: Path, jobs: list[JobRecord]) -> str:
     """The whole report.md: title, fixed overrides, the table, failures and reader warnings."""
     info = sweep_info(sweep_dir)
-    title = f"# Sweep report: `{sweep_dir}`"
-    lines = [title, ""]
+    lines = [f"# Sweep report: `{sweep_dir}`", ""]
     if info["ablation"]:
-        lines.append(f"Grid: `ablation={info['ablation']}`" + (f", preset `{info['preset']}`" if info["preset"] else ""))
+        preset = f", preset `{info['preset']}`" if info["preset"] else ""
+        lines.append(f"- grid: `ablation={info['ablation']}`{preset}")
     fixed = fixed_overrides(jobs)
     if fixed:
-        lines.append("Fixed overrides: " + " ".join(f"`{k}={v}`" for k, v in fixed.items()))
+        lines.append("- fixed overrides: " + " ".join(f"`{k}={v}`" for k, v in fixed.items()))
     n_failed = sum(not j.ok for j in jobs)
-    lines += [f"Jobs: {len(jobs)} ({len(jobs) - n_failed} ok, {n_failed} failed)", "",
+    lines += [f"- jobs: {len(jobs)} ({len(jobs) - n_failed} ok, {n_failed} failed)", "",
               to_markdown(build_table(jobs)), ""]
-    lines += ["Train columns: the last `split=train` line of metrics.jsonl. Eval columns: mean ± 95% CI "
-              "over the test items; `excl.` = items the metric could not score (not averaged in).", ""]
+    lines += [LEGEND, ""]
     warnings = [f"- job {j.name}: {w}" for j in jobs for w in j.warnings]
     if warnings:
         lines += ["Reader warnings:", *warnings, ""]
@@ -50,7 +58,10 @@ def write_report(sweep_dir: str | Path, out_dir: str | Path | None = None, plots
     written["report.md"].write_text(render_markdown(sweep_dir, jobs), encoding="utf-8")
     written["report.csv"].write_text(to_csv(build_table(jobs)), encoding="utf-8")
     if plots:
-        from src.reporting.plots import plot_bitrate_vs_quality, plot_training_curves  # matplotlib is slow to import
+        from src.reporting.plots import (  # matplotlib is slow to import
+            plot_bitrate_vs_quality,
+            plot_training_curves,
+        )
 
         keys = swept_keys(jobs)
         labels = {j.name: job_label(j, keys) for j in jobs}

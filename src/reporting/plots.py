@@ -7,10 +7,10 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")  # headless: sweeps run on CPU boxes and SLURM nodes without a display
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.lines import Line2D
 
-from src.reporting.runs import CURVE_KEYS, JobRecord  # noqa: E402
+from src.reporting.runs import CURVE_KEYS, JobRecord
 
 # (metric name, panel title): higher is better except MCD.
 QUALITY_PANELS = (
