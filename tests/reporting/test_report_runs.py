@@ -4,7 +4,13 @@ import os
 
 import pytest
 
-from src.reporting.runs import is_bookkeeping, parse_overrides, read_sweep, resolve_sweep_dir, sweep_info
+from src.reporting.runs import (
+    is_bookkeeping,
+    parse_overrides,
+    read_sweep,
+    resolve_sweep_dir,
+    sweep_info,
+)
 from tests.reporting.sweep_factory import eval_metrics, make_job, make_sweep, train_lines
 
 
