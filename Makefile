@@ -48,5 +48,12 @@ test-slow: setup
 lint:
 	$(PYTHON) -m ruff check src tests
 
+# A Hydra multirun grid (experiments/ablation/$(GRID).yaml), then the sweep report (even if a job failed).
+ablate: setup
+	@sweep=multirun/$(GRID)/$$(date +%Y-%m-%d_%H-%M-%S); status=0; \
+	$(PYTHON) -m src.train ablation=$(GRID) $(if $(PRESET),preset=$(PRESET)) hydra/launcher=$(LAUNCHER) \
+	  hydra.sweep.dir=$$sweep $(ARGS) || status=$$?; \
+	$(PYTHON) -m src.report $$sweep; exit $$status
+
 bench: setup
 	$(PYTHON) -m src.bench $(ARGS)

@@ -5,7 +5,16 @@ import math
 
 from omegaconf import OmegaConf
 
+
+def _lookup(table, key):
+    """Pick a value by a group choice: ${lookup:{waveform: seanet, istft: vocos},${hydra:runtime.choices.head}}."""
+    if key not in table:
+        raise KeyError(f"lookup: {key!r} is not one of {sorted(table)}")
+    return table[key]
+
+
 _RESOLVERS = {
+    "lookup": _lookup,  # used by experiments/ablation/heads.yaml
     "mul": lambda *xs: math.prod(xs),  # ${mul:${latent_dim},2}
     "add": lambda *xs: sum(xs),  # ${add:${.input_dim},${.noise_augment_dim}}
     "div": lambda a, b: a // b,  # integer division: ${div:${decoder.channels},16}
