@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+import warnings
 
 import torch
 from accelerate import Accelerator
@@ -113,7 +114,20 @@ class Trainer(RunStateMixin):
         return bool(self.discs) and self.step >= int(self.cfg.trainer.warmup_steps)
 
     def train_step(self, batches: list[dict]) -> dict[str, torch.Tensor] | None:
-        """One optimizer step over the micro-batches. -> detached logs, or None when skipped (non-finite)."""
+        """One optimizer step over the micro-batches. -> detached logs, or None when skipped (non-finite).
+
+        A skipped step also restores the codec's buffers: a non-finite forward would otherwise leave NaN in
+        running statistics such as EMA codebooks, and every later step would be non-finite too.
+        """
+        buffers = [b.detach().clone() for b in self.codec_raw.buffers()]
+        logs = self._train_step(batches)
+        if logs is None:
+            with torch.no_grad():
+                for b, saved in zip(self.codec_raw.buffers(), buffers):
+                    b.copy_(saved)
+        return logs
+
+    def _train_step(self, batches: list[dict]) -> dict[str, torch.Tensor] | None:
         t, n = self.cfg.trainer, len(batches)
         adversarial = self.adversarial_active()
         self.opt_g.zero_grad(set_to_none=True)
@@ -161,7 +175,7 @@ class Trainer(RunStateMixin):
 
     def _after_step(self, logs) -> None:
         """Counts non-finite steps, advances the schedules and the step counter."""
-        t = self.cfg.trainer
+        t, adversarial = self.cfg.trainer, self.adversarial_active()
         if logs is None:
             self.opt_g.zero_grad(set_to_none=True)
             if self.opt_d is not None:
@@ -181,9 +195,11 @@ class Trainer(RunStateMixin):
             _accumulate(self._window, logs, 1)
             self._window_steps += 1
         self.step += 1
-        self.sched_g.step()
-        if self.sched_d is not None and self.adversarial_active():
-            self.sched_d.step()
+        with warnings.catch_warnings():  # a skipped step did not call optimizer.step(): expected here
+            warnings.filterwarnings("ignore", message="Detected call of `lr_scheduler.step()`")
+            self.sched_g.step()
+            if self.sched_d is not None and adversarial:
+                self.sched_d.step()
 
     # ------------------------------------------------------------------ loop
     def fit(self) -> dict:
@@ -207,8 +223,8 @@ class Trainer(RunStateMixin):
                 self.validate()
             if _due(self.step, t.demo_every, last):
                 self.demo()
-            if _due(self.step, t.checkpoint_every, last):
-                self.save_checkpoint()
+            if _due(self.step, t.checkpoint_every, last) and self.nonfinite_run == 0:
+                self.save_checkpoint()  # never during a non-finite streak: the last good one is kept
             if bar is not None:
                 bar.update(1)
         summary = self.finish()
