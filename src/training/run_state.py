@@ -183,20 +183,24 @@ class RunStateMixin:
         self._on_main_with_eval_model(run)
 
     # ------------------------------------------------------------------ the end
-    def _state_digest(self) -> str:
-        h = hashlib.sha1()
-        for module in (self.codec_raw, self.discs_raw):
-            for name, tensor in sorted(module.state_dict().items()):
-                h.update(name.encode())
-                h.update(tensor.detach().cpu().contiguous().view(torch.uint8).numpy().tobytes())
-        return h.hexdigest()
+    def _state_digest(self) -> dict[str, str]:
+        """SHA-1 of the parameters and, separately, of the buffers (codebooks) of codec + discriminators."""
+        out = {}
+        for kind in ("parameters", "buffers"):
+            h = hashlib.sha1()
+            for module in (self.codec_raw, self.discs_raw):
+                for name, tensor in getattr(module, f"named_{kind}")():
+                    h.update(name.encode())
+                    h.update(tensor.detach().cpu().contiguous().view(torch.uint8).numpy().tobytes())
+            out[kind] = h.hexdigest()
+        return out
 
     def finish(self) -> dict:
         """Export codec.safetensors (EMA weights when use_ema) + config.yaml; write summary.json with each
         rank's weight digest (equal digests = the processes stayed in sync)."""
         digests = gather_object([self._state_digest()]) if self.acc.num_processes > 1 else [self._state_digest()]
         summary = {"step": self.step, "world_size": self.acc.num_processes, "rank_digests": digests,
-                   "ranks_in_sync": len(set(digests)) == 1, "nonfinite_skipped": self.nonfinite_total,
+                   "ranks_in_sync": all(d == digests[0] for d in digests), "nonfinite_skipped": self.nonfinite_total,
                    "resumed_from": self.resumed_from, "ema": self.ema is not None}
         if self.acc.is_main_process:
             self.eval_model().save(self.run_dir / WEIGHTS_FILE)

@@ -12,6 +12,10 @@ from torch.utils.data import Dataset
 from src.types import DiscriminatorOutput, QuantizerOutput
 
 
+def _distributed() -> bool:
+    return torch.distributed.is_available() and torch.distributed.is_initialized()
+
+
 class ToyEncoder(nn.Module):
     """wav (B, C, T) -> z (B, latent_dim, T / prod(strides)) with strided convs."""
 
@@ -56,10 +60,15 @@ class ToyVQ(nn.Module):
             pick = torch.randint(0, flat.shape[0], (self.codebook_size,), device=flat.device)
             self.codebook.copy_(flat[pick])
             self.initialized.fill_(True)
+            if _distributed():  # every rank holds rank 0's initial codebook
+                torch.distributed.broadcast(self.codebook, 0)
         idx = self._nearest(flat)
         if self.training:
             onehot = F.one_hot(idx, self.codebook_size).float()
             counts, sums = onehot.sum(0), onehot.t() @ flat
+            if _distributed():  # statistics summed over ranks, as DESIGN.md requires of EMA codebooks
+                torch.distributed.all_reduce(counts)
+                torch.distributed.all_reduce(sums)
             used = counts > 0
             new = sums[used] / counts[used, None]
             self.codebook[used] = self.decay * self.codebook[used] + (1 - self.decay) * new
