@@ -84,3 +84,10 @@ def test_ema_tracks_and_is_exported(tmp_path):
     assert any(not torch.equal(ema[k], raw[k]) for k in raw if k.endswith("weight"))
     wav = torch.randn(1, 1, 1000)
     assert exported.decode(exported.encode(wav), length=1000).shape == wav.shape
+
+
+def test_balanced_loss_config_trains(tmp_path):
+    tr = Trainer(toy_config(tmp_path, "loss=balanced"))
+    assert tr.balancer is not None and tr.weights.weights["adv/gen"] == 3.0
+    logs = tr.train_step(_batch(tr))
+    assert logs is not None and set(tr.balancer.last_norms) == {"mel", "adv/gen", "adv/feat"}
