@@ -11,7 +11,7 @@ from tests.training.helpers import ROOT, cli_args
 
 
 def _run(*args, timeout=240):
-    return subprocess.run([sys.executable, "-m", "src.train", *args], cwd=ROOT, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "src.train", *args], check=False, cwd=ROOT, capture_output=True, text=True,
                           timeout=timeout)
 
 

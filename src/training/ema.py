@@ -36,6 +36,6 @@ class ModelEMA:
             s.copy_(b)
         self.updates += 1
 
-    def to(self, device: torch.device) -> "ModelEMA":
+    def to(self, device: torch.device) -> ModelEMA:
         self.shadow.to(device)
         return self

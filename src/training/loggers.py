@@ -54,7 +54,7 @@ class RunLogger:
         if not active:
             return
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        self._jsonl = open(self.run_dir / METRICS_FILE, "a")
+        self._jsonl = open(self.run_dir / METRICS_FILE, "a")  # noqa: SIM115  (open for the run; closed in close())
         if cfg.get("tensorboard", {}).get("enabled", False):
             from torch.utils.tensorboard import SummaryWriter
 

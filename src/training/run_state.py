@@ -16,7 +16,13 @@ from omegaconf import OmegaConf
 
 from src.codec import CONFIG_FILE, WEIGHTS_FILE
 from src.training import builders, validation
-from src.training.checkpoint import CheckpointWriter, capture_rng, read_checkpoint, resolve_resume, restore_rng
+from src.training.checkpoint import (
+    CheckpointWriter,
+    capture_rng,
+    read_checkpoint,
+    resolve_resume,
+    restore_rng,
+)
 from src.training.loggers import METRICS_FILE, truncate_jsonl
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ def test_balanced_gradient_has_the_weighted_fractions_and_total_norm():
     torch.manual_seed(0)
     wav_hat = torch.randn(1, 1, 64, requires_grad=True)
     a, b = torch.randn(1, 1, 64), torch.randn(1, 1, 64)
-    terms = lambda: {"big": 1e4 * (wav_hat - a).pow(2).mean(), "small": 1e-4 * (wav_hat - b).abs().mean()}  # noqa: E731
+    terms = lambda: {"big": 1e4 * (wav_hat - a).pow(2).mean(), "small": 1e-4 * (wav_hat - b).abs().mean()}
     bal = Balancer(total_norm=2.0, ema_decay=0.0)
     total = _grad_of(lambda: bal(terms(), wav_hat, {"big": 3.0, "small": 1.0}), wav_hat)
     only_big = _grad_of(lambda: bal({"big": terms()["big"]}, wav_hat, {"big": 1.0}), wav_hat)

@@ -37,5 +37,5 @@ def state_of(module: torch.nn.Module) -> dict[str, torch.Tensor]:
 
 def assert_same_state(a: dict, b: dict, atol: float = 0.0) -> None:
     assert a.keys() == b.keys()
-    for k in a:
-        assert torch.allclose(a[k].float(), b[k].float(), atol=atol, rtol=0), f"{k} differs"
+    for k, v in a.items():
+        assert torch.allclose(v.float(), b[k].float(), atol=atol, rtol=0), f"{k} differs"

@@ -6,7 +6,12 @@ import pytest
 import torch
 
 from src.training.checkpoint import (
-    CheckpointWriter, capture_rng, list_checkpoints, read_checkpoint, resolve_resume, restore_rng,
+    CheckpointWriter,
+    capture_rng,
+    list_checkpoints,
+    read_checkpoint,
+    resolve_resume,
+    restore_rng,
 )
 
 
