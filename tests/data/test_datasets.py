@@ -1,0 +1,163 @@
+import json
+import logging
+
+import numpy as np
+import pytest
+import soundfile as sf
+import torch
+from hydra.utils import instantiate
+from omegaconf import OmegaConf
+from omegaconf.errors import MissingMandatoryValue
+
+from src.data.audio import read_audio
+from src.data.datasets import EmptyDatasetError, FolderData, ManifestData, collate, crop_seed
+from tests.data.conftest import BAD, GOOD, tone
+
+SIZES = {"sample_rate": 16000, "channels": 1, "segment_seconds": 1.0, "batch_size": 2, "num_workers": 0}
+
+
+def folder(root, **kw) -> FolderData:
+    return FolderData(root=str(root), valid_fraction=0.0, test_fraction=0.0, **{**SIZES, **kw})
+
+
+def test_bad_files_skipped_and_each_named_once(audio_folder, caplog):
+    data = folder(audio_folder)
+    with caplog.at_level(logging.INFO, logger="codeclab.data"):
+        train = data.split("train")
+        data.split("train")  # cached: no second scan, no second log line
+        folder(audio_folder).split("train")  # a new object rescans, but names no file again
+    assert sorted(r["item"] for r in (train[i] for i in range(len(train)))) == sorted(GOOD)
+    assert {p.split("corpus/")[1] for p in data.skipped} == set(BAD)
+    assert "too short for a 1 s crop" in data.skipped[str(audio_folder / "bad/short.wav")]
+    skip_lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("skipping")]
+    for name in BAD:
+        assert sum(name in line for line in skip_lines) == 1, (name, skip_lines)
+    summary = [r.getMessage() for r in caplog.records if "files kept" in r.getMessage()]
+    assert summary and "3 files kept, 4 skipped" in summary[0] and "unreadable: 1" in summary[0]
+
+
+def test_kept_files_are_downmixed_and_resampled(audio_folder):
+    data = folder(audio_folder, channels=1, segment_seconds=1.0)
+    valid = FolderData(root=str(audio_folder / "good"), valid_fraction=0.999, test_fraction=0.0,
+                       **SIZES)
+    for item in (data.split("train")[i] for i in range(3)):
+        assert item["wav"].shape == (1, 16000) and item["wav"].dtype == torch.float32
+    utts = valid.split("valid")
+    whole = {utts[i]["item"]: tuple(utts[i]["wav"].shape) for i in range(len(utts))}
+    assert whole == {"stereo44.wav": (1, 24000), "mono22.flac": (1, 20000), "ok16.wav": (1, 32000)}
+
+
+def test_eval_split_keeps_short_files_and_stereo_output(audio_folder):
+    data = folder(audio_folder, channels=2)
+    ds = data.split("train")
+    assert all(ds[i]["wav"].shape == (2, 16000) for i in range(len(ds)))
+    # whole utterances are not held to the crop length: the 0.4 s file is fine for evaluation
+    evald = FolderData(root=str(audio_folder / "bad"), valid_fraction=0.0, test_fraction=0.999,
+                       **SIZES)
+    test = evald.split("test")
+    assert [test[i]["wav"].shape for i in range(len(test))] == [(1, 6400)]
+
+
+def test_empty_dataset_is_a_clear_error(audio_folder, tmp_path):
+    with pytest.raises(EmptyDatasetError, match=r"bad.*all 4 files were skipped.*unreadable: 1"):
+        folder(audio_folder / "bad").split("train")
+    (tmp_path / "nothing").mkdir()
+    with pytest.raises(EmptyDatasetError, match="no audio files found"):
+        folder(tmp_path / "nothing").split("train")
+    with pytest.raises(FileNotFoundError, match="data.root"):
+        folder(tmp_path / "absent")
+    with pytest.raises(KeyError, match="unknown data split 'eval'"):
+        folder(audio_folder).split("eval")
+
+
+def test_subfolder_splits_and_speakers(tmp_path):
+    for split, spk in [("train", "p225"), ("train", "p226"), ("valid", "p225"), ("test", "p300")]:
+        (tmp_path / split / spk).mkdir(parents=True, exist_ok=True)
+        sf.write(tmp_path / split / spk / "a.wav", tone(300, 1.2, 16000), 16000)
+    data = FolderData(root=str(tmp_path), **SIZES)
+    assert sorted(data.split("train")[i]["speaker"] for i in range(2)) == ["p225", "p226"]
+    assert data.split("test")[0]["item"] == "test/p300/a.wav"
+
+
+def test_hash_split_is_disjoint_and_stable(tmp_path):
+    for i in range(60):
+        sf.write(tmp_path / f"f{i:02d}.wav", np.zeros(1600, np.float32), 16000)
+    splits = {}
+    for name in ("train", "valid", "test"):
+        data = FolderData(root=str(tmp_path), valid_fraction=0.2, test_fraction=0.2,
+                          **{**SIZES, "segment_seconds": 0.05})
+        splits[name] = {data.split(name)[i]["item"] for i in range(len(data.split(name)))}
+    assert sum(map(len, splits.values())) == 60
+    assert not (splits["train"] & splits["valid"] or splits["train"] & splits["test"])
+    assert all(len(s) >= 3 for s in splits.values())
+
+
+def test_manifests_csv_and_jsonl(audio_folder, tmp_path):
+    lists = tmp_path / "lists"
+    lists.mkdir()
+    rel = "../corpus/good"
+    (lists / "train.csv").write_text(f"path,speaker\n{rel}/ok16.wav,alice\n{rel}/mono22.flac,bob\n"
+                                     f"{rel}/gone.wav,carol\n")
+    (lists / "valid.jsonl").write_text(json.dumps({"path": f"{rel}/stereo44.wav"}) + "\n\n"
+                                       + json.dumps({"path": str(audio_folder / "good/ok16.wav"),
+                                                     "speaker": "alice"}) + "\n")
+    data = ManifestData(train=str(lists / "train.csv"), valid=str(lists / "valid.jsonl"), **SIZES)
+    train = data.split("train")
+    assert sorted((train[i]["item"], train[i]["speaker"]) for i in range(len(train))) == [
+        (f"{rel}/mono22.flac", "bob"), (f"{rel}/ok16.wav", "alice")]
+    assert list(data.skipped.values()) == ["file not found"]
+    valid = data.split("valid")
+    assert [valid[i]["speaker"] for i in range(2)] == ["", "alice"]
+    with pytest.raises(ValueError, match="data.test is not set"):
+        data.split("test")
+    (lists / "broken.csv").write_text("file,speaker\nx.wav,a\n")
+    with pytest.raises(ValueError, match="no `path` column"):
+        ManifestData(train=str(lists / "broken.csv"), **SIZES).split("train")
+
+
+def test_crops_deterministic_per_seed_epoch_index(audio_folder):
+    def crops(epoch, seed=0):
+        ds = folder(audio_folder / "good", seed=seed, segment_seconds=0.25).split("train")
+        ds.set_epoch(epoch)
+        return [ds[i]["wav"] for i in range(len(ds))]
+
+    first, again = crops(0), crops(0)
+    assert all(torch.equal(a, b) for a, b in zip(first, again))
+    assert any(not torch.equal(a, b) for a, b in zip(first, crops(1)))
+    assert any(not torch.equal(a, b) for a, b in zip(first, crops(0, seed=1)))
+    assert len({crop_seed(0, e, i) for e in range(5) for i in range(5)}) == 25
+
+
+def test_crop_equals_span_of_whole_resampled_file(audio_folder):
+    ds = folder(audio_folder / "good", segment_seconds=0.5).split("train")
+    for epoch in range(3):
+        ds.set_epoch(epoch)
+        for i in range(len(ds)):
+            start = ds.crop_start(i)
+            whole = read_audio(ds.records[i][0].path, 16000, 1)
+            assert torch.allclose(ds[i]["wav"], whole[:, start : start + 8000], atol=1e-4)
+
+
+def test_collate_pads_and_reports_lengths():
+    items = [{"wav": torch.ones(2, n), "item": f"u{n}", "speaker": "s"} for n in (5, 9, 7)]
+    batch = collate(items)
+    assert batch["wav"].shape == (3, 2, 9)
+    assert batch["lengths"].tolist() == [5, 9, 7] and batch["lengths"].dtype == torch.long
+    assert batch["wav"][0, :, 5:].abs().sum() == 0 and batch["wav"][0, :, :5].sum() == 10
+    assert batch["item"] == ["u5", "u9", "u7"] and batch["speaker"] == ["s"] * 3
+
+
+@pytest.mark.parametrize("option", ["folder", "manifest"])
+def test_configs_instantiate_and_require_their_paths(repo_root, audio_folder, option):
+    node = OmegaConf.load(repo_root / f"conf/data/{option}.yaml")
+    cfg = OmegaConf.create({"sample_rate": 24000, "channels": 1, "seed": 3, "data": node})
+    with pytest.raises(MissingMandatoryValue, match="root" if option == "folder" else "train"):
+        instantiate(cfg.data)
+    key = "root" if option == "folder" else "train"
+    cfg.data[key] = str(audio_folder)
+    if option == "manifest":
+        cfg.data[key] = str(audio_folder / "list.jsonl")
+        (audio_folder / "list.jsonl").write_text(json.dumps({"path": "good/ok16.wav"}) + "\n")
+    data = instantiate(cfg.data)
+    assert (data.sample_rate, data.channels, data.seed) == (24000, 1, 3)
+    assert data.split("train")[0]["wav"].shape == (1, 24000)
