@@ -86,3 +86,17 @@ def pad1d(x: Tensor, paddings: tuple[int, int], mode: str = "reflect") -> Tensor
         out = F.pad(x, (left, right), mode)
         return out[..., : out.shape[-1] - extra]
     return F.pad(x, (left, right), mode)
+
+
+def resolve_pad_mode(pad_mode: str | None, causal: bool, key: str = "pad_mode") -> str:
+    """None -> 'reflect' (EnCodec) when centred, 'constant' (zeros) when causal.
+
+    Reflect padding on the left mirrors samples 1..pad, i.e. FUTURE samples of the first frames, so a
+    'causal' stack with reflect padding (EnCodec's released configuration) is not causal: refuse it.
+    """
+    if pad_mode is None:
+        return "constant" if causal else "reflect"
+    if causal and pad_mode == "reflect":
+        raise ValueError(f"{key}=reflect with causal=true reads future samples on the left edge: "
+                         f"set {key}: constant (or replicate), or leave it null")
+    return pad_mode
