@@ -1,0 +1,223 @@
+"""Shared quantizer machinery: code-usage statistics, masked losses, quantizer dropout, residual loop.
+
+Residual quantization follows SoundStream (Zeghidour et al. 2021) with DAC's per-sample quantizer
+dropout (Kumar et al. 2023). A residual "layer" is any module with
+  forward(x: (B, D, F), active: (B, F) bool | None, update: bool) -> LayerOutput
+  decode(codes: (B, F) int64) -> (B, D, F)
+where `active` marks the frames that may update statistics and count in the losses.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import torch
+from torch import Tensor, nn
+
+from src.types import QuantizerOutput
+
+
+@dataclass
+class LayerOutput:
+    """out: (B, D, F) straight-through quantized vectors; codes: (B, F) int64;
+    frame_losses: name -> (B, F) per-frame loss (already weighted); metrics: name -> scalar."""
+
+    out: Tensor
+    codes: Tensor
+    frame_losses: dict[str, Tensor] = field(default_factory=dict)
+    metrics: dict[str, Tensor] = field(default_factory=dict)
+
+
+def straight_through(q: Tensor, x: Tensor) -> Tensor:
+    """Value of q, gradient of x. Written q + (x - x.detach()) so the value is exactly q
+    (the usual x + (q - x).detach() rounds), which keeps decode(encode(z)) bit-exact."""
+    return q + (x - x.detach())
+
+
+def masked_mean(values: Tensor, active: Tensor | None) -> Tensor:
+    """values: (B, F); active: (B, F) bool or None -> scalar mean over active frames (0 if none)."""
+    if active is None:
+        return values.mean()
+    w = active.to(values.dtype)
+    return (values * w).sum() / w.sum().clamp(min=1.0)
+
+
+def check_output_dim(name: str, output_dim: int | None, expected: int) -> int:
+    """Validate the wiring key `quantizer.output_dim` against what the module produces."""
+    if output_dim is not None and int(output_dim) != int(expected):
+        raise ValueError(
+            f"quantizer {name}: output_dim={output_dim} but this bottleneck outputs {expected} channels; "
+            f"set `quantizer.output_dim: {expected}` (or leave the preset's interpolation)"
+        )
+    return int(expected)
+
+
+def check_mask(mask: Tensor | None, z: Tensor) -> Tensor | None:
+    """mask: (B, F) bool of valid frames (or None) -> bool mask, validated against z: (B, D, F)."""
+    if mask is None:
+        return None
+    if mask.shape != (z.shape[0], z.shape[-1]):
+        raise ValueError(
+            f"quantizer mask must be (B, F) = {(z.shape[0], z.shape[-1])}; got {tuple(mask.shape)}"
+        )
+    return mask.bool()
+
+
+class CodeUsage(nn.Module):
+    """Counts code usage over a window of training steps for utilization / perplexity logging.
+
+    The window buffer is not persistent: it is logging state, not model state.
+    """
+
+    def __init__(self, codebook_size: int, window: int = 100) -> None:
+        super().__init__()
+        self.window = int(window)
+        self.register_buffer("counts", torch.zeros(codebook_size), persistent=False)
+        self.steps = 0
+
+    @staticmethod
+    def summarize(counts: Tensor) -> dict[str, Tensor]:
+        """counts: (K,) -> utilization (fraction of codes used) and perplexity (exp entropy)."""
+        p = counts / counts.sum().clamp(min=1e-8)
+        entropy = -(p * torch.log(p.clamp(min=1e-12))).sum()
+        return {"utilization": (counts > 0).float().mean(), "perplexity": entropy.exp()}
+
+    def forward(self, counts: Tensor, update: bool) -> dict[str, Tensor]:
+        """counts: (K,) codes used in this batch. Training steps accumulate into the window."""
+        counts = counts.detach().float()
+        if not update:
+            return self.summarize(counts)
+        if self.steps >= self.window:
+            self.counts.zero_()
+            self.steps = 0
+        self.counts.add_(counts)
+        self.steps += 1
+        return self.summarize(self.counts)
+
+
+def dropout_n_quantizers(batch: int, n: int, dropout: float, device: torch.device) -> Tensor | None:
+    """DAC quantizer dropout: a `dropout` fraction of the batch uses a random 1..n codebooks.
+
+    Returns (B,) int64 number of codebooks per sample, or None when every sample uses all n.
+    """
+    n_drop = int(batch * float(dropout))
+    if n_drop <= 0 or n <= 1:
+        return None
+    n_q = torch.full((batch,), n, dtype=torch.long, device=device)
+    n_q[:n_drop] = torch.randint(1, n + 1, (n_drop,), device=device)
+    return n_q
+
+
+class DiscreteQuantizer(nn.Module):
+    """Attributes and bitrate shared by discrete quantizers with `n_codebooks` codebooks of one size."""
+
+    is_discrete = True
+    n_codebooks: int
+    codebook_size: int
+
+    def resolve_n(self, n_quantizers: int | None) -> int:
+        if n_quantizers is None:
+            return self.n_codebooks
+        n = int(n_quantizers)
+        if not 1 <= n <= self.n_codebooks:
+            raise ValueError(f"n_quantizers={n} must be in [1, n_codebooks={self.n_codebooks}]")
+        return n
+
+    def bits_per_frame(self, n_quantizers: int | None = None) -> float:
+        """Nominal bits per latent frame: sum of log2 codebook sizes over the codebooks used."""
+        return self.resolve_n(n_quantizers) * math.log2(self.codebook_size)
+
+    def check_codes(self, codes: Tensor) -> int:
+        """codes: (B, k, F) integer, k <= n_codebooks, each in [0, codebook_size) -> k."""
+        if codes.dim() != 3 or codes.dtype not in (torch.int64, torch.int32):
+            raise ValueError(
+                f"codes must be (B, k, F) int64; got {tuple(codes.shape)} {codes.dtype}"
+            )
+        k = codes.shape[1]
+        if not 1 <= k <= self.n_codebooks:
+            raise ValueError(
+                f"codes hold {k} codebooks; this quantizer has n_codebooks={self.n_codebooks}"
+            )
+        if codes.numel() and (codes.min() < 0 or codes.max() >= self.codebook_size):
+            raise ValueError(f"codes out of range [0, {self.codebook_size})")
+        return k
+
+
+class ResidualQuantizer(DiscreteQuantizer):
+    """Residual loop over `self.layers` with per-sample quantizer dropout and padding masks.
+
+    Subclasses set `layers` (nn.ModuleList), `quantizer_dropout` and `aux_loss_names`.
+    """
+
+    layers: nn.ModuleList
+    quantizer_dropout: float = 0.0
+
+    def residual(
+        self, x: Tensor, mask: Tensor | None, n_use: int, train: bool, skip: Tensor | None = None
+    ) -> QuantizerOutput:
+        """x: (B, D, F) -> z_q (B, D, F), codes (B, n_use, F); `skip`: (B,) samples left unquantized."""
+        n_q = (
+            dropout_n_quantizers(x.shape[0], n_use, self.quantizer_dropout, x.device)
+            if train
+            else None
+        )
+        residual, total = x, torch.zeros_like(x)
+        codes, losses, metrics = [], {}, {}
+        for i, layer in enumerate(self.layers[:n_use]):
+            active = mask
+            if n_q is not None or skip is not None:
+                keep = torch.ones(x.shape[0], dtype=torch.bool, device=x.device)
+                keep = keep & (i < n_q) if n_q is not None else keep
+                keep = keep & ~skip if skip is not None else keep
+                active = (
+                    keep[:, None].expand(-1, x.shape[-1]) if mask is None else mask & keep[:, None]
+                )
+            r = layer(residual, active=active, update=train)
+            out = (
+                r.out
+                if n_q is None and skip is None
+                else r.out * keep[:, None, None].to(r.out.dtype)
+            )
+            total = total + out
+            residual = residual - r.out
+            codes.append(r.codes)
+            for name, value in r.frame_losses.items():
+                losses[name] = losses.get(name, 0.0) + masked_mean(value, active)
+            metrics.update({f"vq/{name}/{i}": value for name, value in r.metrics.items()})
+        if skip is not None:
+            total = torch.where(skip[:, None, None], x, total)
+        return QuantizerOutput(total, torch.stack(codes, dim=1), losses, metrics)
+
+    def residual_decode(self, codes: Tensor) -> Tensor:
+        """codes: (B, k, F) -> sum of the first k layers' decoded vectors (B, D, F), in forward's order."""
+        k = self.check_codes(codes)
+        total = None
+        for i, layer in enumerate(self.layers[:k]):
+            out = layer.decode(codes[:, i].long())
+            total = torch.zeros_like(out) + out if total is None else total + out
+        return total
+
+
+class ContinuousBottleneck(nn.Module):
+    """Attributes shared by continuous bottlenecks: no codes, no codebooks, no nominal bitrate."""
+
+    is_discrete = False
+    n_codebooks = 0
+    codebook_size = None
+    aux_loss_names: tuple[str, ...] = ()
+
+    def __init__(self, input_dim: int, output_dim: int | None, produced: int | None = None) -> None:
+        super().__init__()
+        self.input_dim = int(input_dim)
+        expected = self.input_dim if produced is None else int(produced)
+        self.output_dim = check_output_dim(type(self).__name__, output_dim, expected)
+
+    def check(self, z: Tensor, mask: Tensor | None, n_quantizers: int | None) -> Tensor | None:
+        if z.dim() != 3 or z.shape[1] != self.input_dim:
+            raise ValueError(
+                f"{type(self).__name__} expects z (B, {self.input_dim}, F); got {tuple(z.shape)}"
+            )
+        if n_quantizers is not None:
+            raise ValueError(f"{type(self).__name__} is continuous: n_quantizers must be None")
+        return check_mask(mask, z)
