@@ -1,5 +1,9 @@
-"""Spectral reconstruction losses: DAC's multi-scale mel loss (Kumar et al. 2023, 'Improved RVQGAN')."""
+"""Spectral and waveform reconstruction losses: DAC multi-scale mel (Kumar et al. 2023), EnCodec multi-scale
+mel (Défossez et al. 2022), auraloss multi-resolution STFT (Steinmetz & Reiss 2020) and time-domain L1."""
 from __future__ import annotations
+
+import math
+import warnings
 
 import librosa
 import torch
@@ -55,3 +59,93 @@ class MultiScaleMelLoss(nn.Module):
             if self.mag_weight:
                 total = total + self.mag_weight * F.l1_loss(m_hat, m)
         return total
+
+
+class EncodecMelLoss(nn.Module):
+    """EnCodec's multi-scale spectral loss (Défossez et al. 2022, eq. 1; audiocraft's `msspec`).
+
+    For window 2**i, i in [range_start, range_end): L1 between power mel spectrograms (n_mels bands,
+    hop window/4, HTK mel scale as torchaudio) + alpha_i * MSE between log10(floor_level + mel).
+    alpha_i = sqrt(2**i - 1) when `alphas`, else 1. `normalized` divides the STFT by the window's L2 norm
+    and the total by sum(alpha_i + 1). wav_hat, wav: (B, C, T) -> scalar; zero on identical inputs.
+    """
+
+    def __init__(self, sample_rate: int, range_start: int = 5, range_end: int = 12, n_mels: int = 64,
+                 f_min: float = 0.0, f_max: float | None = None, normalized: bool = True, alphas: bool = False,
+                 floor_level: float = 1e-5) -> None:
+        super().__init__()
+        if not 0 < range_start < range_end:
+            raise ValueError(f"range_start={range_start}, range_end={range_end}: need 0 < start < end "
+                             "(windows 2**start .. 2**(end - 1))")
+        self.scales = nn.ModuleList()
+        self.alphas: list[float] = []
+        for i in range(range_start, range_end):
+            with warnings.catch_warnings():  # 64 bands on a 32-sample window leave some empty, as in EnCodec
+                warnings.simplefilter("ignore", UserWarning)
+                scale = MelScale(sample_rate, 2**i, n_mels, f_min=f_min, f_max=f_max, power=2.0)
+                fb = librosa.filters.mel(sr=sample_rate, n_fft=2**i, n_mels=n_mels, fmin=f_min, fmax=f_max,
+                                         htk=True, norm=None)  # torchaudio's MelScale defaults
+            scale.filterbank = torch.from_numpy(fb).float()
+            if normalized:  # |STFT|^2 / sum(window^2): torchaudio's normalized=True at power 2
+                scale.filterbank = scale.filterbank / scale.window.pow(2).sum()
+            self.scales.append(scale)
+            self.alphas.append(math.sqrt(2**i - 1) if alphas else 1.0)
+        self.normalized, self.floor_level = normalized, floor_level
+
+    def forward(self, wav_hat: Tensor, wav: Tensor) -> Tensor:
+        """wav_hat, wav: (B, C, T) -> scalar."""
+        total = wav_hat.new_zeros((), dtype=torch.float32)
+        for scale, alpha in zip(self.scales, self.alphas):
+            m_hat, m = scale(wav_hat), scale(wav)
+            log_hat, log = (self.floor_level + m_hat).log10(), (self.floor_level + m).log10()
+            total = total + F.l1_loss(m_hat, m) + alpha * F.mse_loss(log_hat, log)
+        if self.normalized:
+            total = total / sum(a + 1 for a in self.alphas)
+        return total
+
+
+class MultiResolutionSTFTLoss(nn.Module):
+    """auraloss multi-resolution STFT loss (Yamamoto et al. 2020; Steinmetz & Reiss 2020), as stable-audio-tools.
+
+    Mono: spectral convergence + log-magnitude L1, averaged over resolutions, optionally on A-weighted
+    (perceptual_weighting) signals. Stereo: the same on the sum and difference signals
+    (SumAndDifferenceSTFTLoss), which penalises errors in the stereo image. Picked by `channels`.
+    wav_hat, wav: (B, channels, T) -> scalar; zero on identical inputs.
+    """
+
+    def __init__(self, channels: int, sample_rate: int,
+                 fft_sizes: tuple[int, ...] = (2048, 1024, 512, 256, 128, 64, 32),
+                 hop_sizes: tuple[int, ...] = (512, 256, 128, 64, 32, 16, 8),
+                 win_lengths: tuple[int, ...] = (2048, 1024, 512, 256, 128, 64, 32),
+                 perceptual_weighting: bool = True, w_sc: float = 1.0, w_log_mag: float = 1.0,
+                 w_lin_mag: float = 0.0, scale: str | None = None, n_bins: int | None = None) -> None:
+        super().__init__()
+        import auraloss
+
+        if not len(fft_sizes) == len(hop_sizes) == len(win_lengths):
+            raise ValueError("fft_sizes, hop_sizes and win_lengths must have the same length; got "
+                             f"{len(fft_sizes)}, {len(hop_sizes)}, {len(win_lengths)}")
+        kwargs = {"perceptual_weighting": perceptual_weighting, "sample_rate": sample_rate, "w_sc": w_sc,
+                      "w_log_mag": w_log_mag, "w_lin_mag": w_lin_mag, "scale": scale, "n_bins": n_bins}
+        sizes = (list(fft_sizes), list(hop_sizes), list(win_lengths))
+        if channels == 1:
+            self.loss = auraloss.freq.MultiResolutionSTFTLoss(*sizes, **kwargs)
+        elif channels == 2:
+            self.loss = auraloss.freq.SumAndDifferenceSTFTLoss(*sizes, **kwargs)
+        else:
+            raise ValueError(f"MultiResolutionSTFTLoss supports channels 1 (mono) or 2 (stereo); got {channels}")
+        self.channels = channels
+
+    def forward(self, wav_hat: Tensor, wav: Tensor) -> Tensor:
+        """wav_hat, wav: (B, C, T) -> scalar."""
+        if wav_hat.shape != wav.shape or wav.dim() != 3 or wav.shape[1] != self.channels:
+            raise ValueError(f"MultiResolutionSTFTLoss built for channels={self.channels} expects two "
+                             f"(B, {self.channels}, T) tensors; got {tuple(wav_hat.shape)}, {tuple(wav.shape)}")
+        return self.loss(wav_hat.float(), wav.float())
+
+
+class WaveformL1Loss(nn.Module):
+    """Time-domain L1 (EnCodec's l_t; logged but weighted 0 in DAC). wav_hat, wav: (B, C, T) -> scalar."""
+
+    def forward(self, wav_hat: Tensor, wav: Tensor) -> Tensor:
+        return F.l1_loss(wav_hat, wav)

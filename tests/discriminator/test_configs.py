@@ -1,0 +1,45 @@
+"""Every conf/discriminator/*.yaml wraps its body under its own name, targets src/discriminator/<name>.py,
+instantiates at full size (meta device) and runs at a tiny size."""
+
+import pytest
+import torch
+from hydra.utils import instantiate
+from omegaconf import OmegaConf
+
+import src.config  # noqa: F401
+from src.types import DiscriminatorOutput
+from tests.discriminator.test_discriminators import CASES
+
+CONF = __import__("pathlib").Path(__file__).resolve().parents[2] / "conf" / "discriminator"
+NAMES = sorted(p.stem for p in CONF.glob("*.yaml"))
+
+
+def compose(name, channels=1, **overrides):
+    node = OmegaConf.load(CONF / f"{name}.yaml")
+    return OmegaConf.merge(
+        {"channels": channels, "sample_rate": 16000},
+        {"discriminator": node},
+        {"discriminator": {name: overrides}},
+    )
+
+
+def test_all_five_options_exist():
+    assert NAMES == ["mpd", "mrd", "msd", "msstft", "multiband"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_yaml_wraps_under_its_name_and_targets_its_module(name):
+    node = OmegaConf.load(CONF / f"{name}.yaml")
+    assert list(node.keys()) == [name]
+    assert node[name]._target_.startswith(f"src.discriminator.{name}.")
+    with torch.device("meta"):
+        disc = instantiate(compose(name).discriminator[name], _convert_="all")
+    assert disc.channels == 1
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_yaml_runs_at_tiny_size_in_stereo(name):
+    _, tiny, n_sub, _ = CASES[name]
+    disc = instantiate(compose(name, channels=2, **tiny).discriminator[name], _convert_="all")
+    out = disc(torch.randn(1, 2, 1000))
+    assert isinstance(out, DiscriminatorOutput) and len(out.logits) == n_sub
