@@ -119,7 +119,7 @@ def format_table(result: dict) -> str:
 def evaluate(cfg: DictConfig) -> dict:
     """Run one evaluation as configured -> the metrics.json dict."""
     names = check_names(cfg.metrics.names)
-    options = OmegaConf.to_container(cfg.metrics.get("options") or {}, resolve=True)
+    options = OmegaConf.to_container(cfg.metrics.options, resolve=True) if "options" in cfg.metrics else {}
     pair_mode = cfg.reference_dir is not None or cfg.decoded_dir is not None
     codec_mode = cfg.run_dir is not None or cfg.checkpoint is not None
     if pair_mode == codec_mode or (pair_mode and not (cfg.reference_dir and cfg.decoded_dir)):

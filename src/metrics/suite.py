@@ -120,6 +120,17 @@ def _score_jobs(jobs: list[Job], metrics: dict | None = None) -> list[dict]:
     return rows
 
 
+def _context(names):
+    """forkserver (spawn where absent) with the heavy imports preloaded once in the server process,
+    so that each worker forks with torch/librosa/metric modules already imported."""
+    if "forkserver" not in mp.get_all_start_methods():
+        return mp.get_context("spawn")
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["numpy", "scipy.signal", "torch", "librosa", "src.metrics.suite",
+                                *sorted({METRICS[n][0] for n in names})])
+    return ctx
+
+
 @contextmanager
 def _single_threaded_env():
     """Worker processes inherit these: BLAS/OpenMP pools of one thread, no oversubscription."""
@@ -152,10 +163,10 @@ def score_jobs(jobs: list[Job], names, options=None, num_workers=None, chunk_siz
             bar.update(len(chunk))
         bar.close()
         return rows
-    method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
+    ctx = _context(names)
     results: dict[int, list[dict]] = {}
     with _single_threaded_env(), ProcessPoolExecutor(
-        workers, mp_context=mp.get_context(method), initializer=_init_worker, initargs=(names, options)
+        workers, mp_context=ctx, initializer=_init_worker, initargs=(names, options)
     ) as pool:
         futures = {pool.submit(_score_jobs, chunk): i for i, chunk in enumerate(chunks)}
         for fut in as_completed(futures):
