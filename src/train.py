@@ -4,20 +4,64 @@ Hydra provides the command line: overrides, `--cfg job` (print the composed conf
 config groups and their options), `-m` multiruns; each run writes to its own output dir (hydra.run.dir),
 which is the run directory: checkpoints/, metrics.jsonl, tensorboard/, wandb/, codec.safetensors,
 config.yaml. Several processes: `torchrun --nproc_per_node N -m src.train ...`.
+
+In a multirun (`ablation=<grid>` or `-m`), every job joins the W&B group named after the sweep, tagged
+with its swept choices, and a failing job writes `error.txt` into its directory and lets the sweep go on
+(the sweep report shows it as a failed row). The return value, the last validation mel distance, is the
+objective an Optuna sweeper minimises.
 """
 from __future__ import annotations
 
+import logging
+import math
+import traceback
+from pathlib import Path
+
 import hydra
-from omegaconf import DictConfig
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
+from omegaconf import DictConfig, open_dict
 
 import src.config  # noqa: F401  (registers the resolvers used by conf/)
 
+log = logging.getLogger("codeclab.train")
+OBJECTIVE = ("mel_distance", "loss/mel")  # first one present in the last validation is returned
+
+
+def _join_sweep(cfg: DictConfig, hydra_cfg) -> None:
+    """W&B: group = the sweep directory's name relative to multirun/, tags = this job's overrides."""
+    wandb_cfg = cfg.logger.wandb
+    with open_dict(cfg):
+        if not wandb_cfg.get("group"):
+            sweep_dir = Path(hydra_cfg.sweep.dir)
+            wandb_cfg.group = "/".join(sweep_dir.parts[-2:])
+        choices = [o for o in hydra_cfg.overrides.task if not o.startswith(("hydra", "ablation="))]
+        wandb_cfg.tags = list(wandb_cfg.get("tags") or []) + choices
+
+
+def _objective(summary: dict) -> float:
+    values = summary.get("validation") or {}
+    for name in OBJECTIVE:
+        if name in values:
+            return float(values[name])
+    return math.nan
+
 
 @hydra.main(config_path="../conf", config_name="train", version_base="1.3")
-def main(cfg: DictConfig) -> None:
+def main(cfg: DictConfig) -> float:
     from src.training.trainer import Trainer
 
-    Trainer(cfg).fit()
+    hydra_cfg = HydraConfig.get()
+    if hydra_cfg.mode != RunMode.MULTIRUN:
+        return _objective(Trainer(cfg).fit())
+    _join_sweep(cfg, hydra_cfg)
+    try:
+        return _objective(Trainer(cfg).fit())
+    except Exception:  # noqa: BLE001  (one failed job must not stop the grid: record it for the report)
+        error = traceback.format_exc()
+        Path(hydra_cfg.runtime.output_dir, "error.txt").write_text(error)
+        log.error("job %s failed; traceback in error.txt:\n%s", hydra_cfg.job.num, error)
+        return math.nan
 
 
 if __name__ == "__main__":

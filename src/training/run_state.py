@@ -166,6 +166,7 @@ class RunStateMixin:
                 refs, ests = validation.reconstruct_items(model, self.valid_set, int(t.val_items), self.acc.device)
                 values.update(validation.score_metrics(refs, ests, model.sample_rate, list(t.val_metrics)))
             self.logger.log(self.step, "valid", values)
+            self.last_validation = {k: float(v) for k, v in values.items()}
 
         self._on_main_with_eval_model(run)
 
@@ -207,7 +208,8 @@ class RunStateMixin:
         digests = gather_object([self._state_digest()]) if self.acc.num_processes > 1 else [self._state_digest()]
         summary = {"step": self.step, "world_size": self.acc.num_processes, "rank_digests": digests,
                    "ranks_in_sync": all(d == digests[0] for d in digests), "nonfinite_skipped": self.nonfinite_total,
-                   "resumed_from": self.resumed_from, "ema": self.ema is not None}
+                   "resumed_from": self.resumed_from, "ema": self.ema is not None,
+                   "validation": getattr(self, "last_validation", {})}
         if self.acc.is_main_process:
             self.eval_model().save(self.run_dir / WEIGHTS_FILE)
             self.write_config()
