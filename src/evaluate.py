@@ -97,7 +97,7 @@ def write_outputs(out_dir: Path, rows: list[dict], names: list[str], bitrate: di
             out = {"item": row["item"]}
             for n in names:
                 value = row.get(n, "not scored")
-                out[n], out[f"{n}_error"] = ("", value) if isinstance(value, str) else (f"{value:.6g}", "")
+                out[n], out[f"{n}_error"] = ("", value) if isinstance(value, str) else (f"{value:.10g}", "")
             writer.writerow(out)
     return result
 
@@ -135,7 +135,7 @@ def evaluate(cfg: DictConfig) -> dict:
         row.update(extra.get(row["item"], {}))
     rows += [{"item": m, **{n: "missing decoded file" for n in names}} for m in missing]
     out_dir = Path(cfg.output_dir or (Path(cfg.run_dir) / "eval" if cfg.run_dir else _hydra_dir()))
-    config = OmegaConf.to_container(cfg, resolve=True)
+    config = {**OmegaConf.to_container(cfg, resolve=True), "versions": library_versions()}
     result = write_outputs(out_dir, rows, names, bitrate, config)
     print(format_table(result))
     print(f"wrote {out_dir / 'metrics.json'} and {out_dir / 'per_item.csv'}")
@@ -144,6 +144,20 @@ def evaluate(cfg: DictConfig) -> dict:
 
         log_wandb(result, rows, jobs, names, out_dir, **OmegaConf.to_container(cfg.logger))
     return result
+
+
+def library_versions() -> dict[str, str | None]:
+    """Versions of the libraries that define the numbers, so two labs can tell why theirs differ."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {}
+    for pkg in ("pesq", "pystoi", "resemblyzer", "librosa", "soxr", "numpy", "scipy", "torch",
+                "speechmos", "onnxruntime", "pocketsphinx"):
+        try:
+            found[pkg] = version(pkg)
+        except PackageNotFoundError:
+            found[pkg] = None
+    return found
 
 
 def _hydra_dir() -> Path:
