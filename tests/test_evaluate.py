@@ -46,7 +46,7 @@ def test_directory_pair_mode_outputs(dirs, tmp_path, repo_root):
     assert saved == json.loads(json.dumps(result)) and set(saved) == {"metrics", "bitrate", "config"}
     names = list(cfg.metrics.names)
     assert list(saved["metrics"]) == names
-    for name, agg in saved["metrics"].items():
+    for agg in saved["metrics"].values():
         assert set(agg) == {"mean", "std", "ci95", "n", "n_excluded", "excluded"}
         assert agg["n"] + agg["n_excluded"] == 4
     pesq = saved["metrics"]["pesq_wb"]
@@ -54,7 +54,8 @@ def test_directory_pair_mode_outputs(dirs, tmp_path, repo_root):
     assert 1.0 < pesq["mean"] < 4.64
     assert saved["metrics"]["rtf_encode"]["excluded"] == {NO_CODEC: 3, "missing decoded file": 1}
 
-    rows = list(csv.DictReader(open(out / "per_item.csv")))
+    with open(out / "per_item.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
     assert rows[0].keys() == {"item", *names, *(f"{n}_error" for n in names)}
     by_item = {r["item"]: r for r in rows}
     assert by_item["silent.wav"]["stoi"] == "" and by_item["silent.wav"]["stoi_error"] == "silent reference"

@@ -12,9 +12,9 @@ SR = 16000
 
 
 def test_word_errors_is_levenshtein():
-    assert word_errors("a b c".split(), "a b c".split()) == 0
-    assert word_errors("a b c".split(), "a x c d".split()) == 2  # one substitution, one insertion
-    assert word_errors("a b c".split(), []) == 3
+    assert word_errors(["a", "b", "c"], ["a", "b", "c"]) == 0
+    assert word_errors(["a", "b", "c"], ["a", "x", "c", "d"]) == 2  # one substitution, one insertion
+    assert word_errors(["a", "b", "c"], []) == 3
 
 
 @pytest.mark.parametrize("name, module", [("dnsmos", "speechmos.dnsmos"), ("wer", "pocketsphinx")])

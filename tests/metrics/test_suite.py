@@ -5,7 +5,15 @@ import numpy as np
 import pytest
 import torch
 
-from src.metrics.suite import ALL_METRICS, Job, aggregate, build_metrics, score_item, score_jobs, score_pairs
+from src.metrics.suite import (
+    ALL_METRICS,
+    Job,
+    aggregate,
+    build_metrics,
+    score_item,
+    score_jobs,
+    score_pairs,
+)
 
 SR = 16000
 
