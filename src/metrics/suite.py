@@ -152,7 +152,8 @@ def score_jobs(jobs: list[Job], names, options=None, num_workers=None, chunk_siz
     from tqdm.auto import tqdm
 
     names = [n for n in check_names(names) if n in METRICS]
-    workers = min(os.cpu_count() or 1 if num_workers is None else int(num_workers), max(1, len(jobs)))
+    workers = (os.cpu_count() or 1) if num_workers is None else int(num_workers)
+    workers = min(workers, max(1, len(jobs)))
     chunks = [jobs[i : i + chunk_size] for i in range(0, len(jobs), chunk_size)]
     bar = tqdm(total=len(jobs), desc="scoring", unit="item", disable=not progress)
     if workers <= 1:
