@@ -74,6 +74,9 @@ def run_codec(codec, items: list[dict], batch_size: int, names, device: str = "c
 
     stats = CodeStats(codec.codebook_sizes(), codec.frame_rate) if codec.is_discrete else None
     jobs, rtf_rows = [], {}
+    if items:  # untimed warm-up (CUDA context, kernel selection, lazy init) so batch 1's RTF is not inflated
+        warm = collate(items[:batch_size])["wav"].to(device)
+        codec.decode(codec.encode(warm), length=warm.shape[-1])
     for start in range(0, len(items), batch_size):
         batch = collate(items[start : start + batch_size])
         wav, lengths = batch["wav"].to(device), batch["lengths"]
