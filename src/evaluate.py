@@ -57,8 +57,9 @@ def codec_jobs(cfg: DictConfig, names: list[str]):
     source = Path(cfg.run_dir or cfg.checkpoint)
     codec = Codec.load(source).to(cfg.device)
     run_cfg = load_run_config((source if source.is_dir() else source.parent) / CONFIG_FILE)
-    data_cfg = cfg.data if cfg.get("data") else run_cfg.data
-    items = list(instantiate(data_cfg).split(cfg.split))[: cfg.max_items or None]
+    if cfg.get("data"):  # replace the run's data config; ${sample_rate} etc. resolve against the run's
+        OmegaConf.update(run_cfg, "data", OmegaConf.to_container(cfg.data, resolve=False), merge=False)
+    items = list(instantiate(run_cfg.data).split(cfg.split))[: cfg.max_items or None]
     return run_codec(codec, items, cfg.batch_size, names, cfg.device)
 
 
