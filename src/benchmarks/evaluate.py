@@ -58,11 +58,13 @@ def synthetic_jobs(n_items: int, sample_rate: int = 16000):
 
 
 def _serial(jobs, names, options) -> list[dict]:
-    """The baseline: one process, one item after another, calling each metric library in turn."""
-    from src.metrics.suite import _load, build_metrics, score_item
+    """The baseline: one process, one item after another, calling each metric library in turn
+    (with one torch thread, as the workers: the comparison measures parallelism, not oversubscription)."""
+    from src.metrics.suite import _load, build_metrics, one_torch_thread, score_item
 
     metrics = build_metrics(names, options)
-    return [{"item": job.item, **score_item(metrics, *_load(job))} for job in jobs]
+    with one_torch_thread():
+        return [{"item": job.item, **score_item(metrics, *_load(job))} for job in jobs]
 
 
 def main(overrides: list[str] | None = None) -> dict:
