@@ -47,26 +47,40 @@ def pair_jobs(reference_dir: str | Path, decoded_dir: str | Path, max_items: int
 
 # ------------------------------------------------------------------ codec mode
 def codec_jobs(cfg: DictConfig, names: list[str]):
-    """Run the codec batched over the split -> (jobs, {item: rtf row}, bitrate summary)."""
-    import torch
+    """Load the codec (run_dir or checkpoint) and the split's items (cfg.data, else the run's data
+    config), then run_codec -> (jobs, {item: rtf row}, bitrate summary)."""
     from hydra.utils import instantiate
 
     from src.build import load_run_config
     from src.codec import CONFIG_FILE, Codec
-    from src.data.datasets import collate
-    from src.metrics.bitrate import CodeStats
-    from src.metrics.rtf import real_time_factor, timed
 
     source = Path(cfg.run_dir or cfg.checkpoint)
     codec = Codec.load(source).to(cfg.device)
     run_cfg = load_run_config((source if source.is_dir() else source.parent) / CONFIG_FILE)
-    data_cfg = cfg.data if cfg.get("data") else run_cfg.data
-    items = list(instantiate(data_cfg).split(cfg.split))[: cfg.max_items or None]
+    if cfg.get("data"):  # replace the run's data config; ${sample_rate} etc. resolve against the run's
+        OmegaConf.update(run_cfg, "data", OmegaConf.to_container(cfg.data, resolve=False), merge=False)
+    items = list(instantiate(run_cfg.data).split(cfg.split))[: cfg.max_items or None]
+    return run_codec(codec, items, cfg.batch_size, names, cfg.device)
+
+
+def run_codec(codec, items: list[dict], batch_size: int, names, device: str = "cpu"):
+    """Encode/decode `items` ({"wav": (C, T), "item": str, ...}) in padded batches.
+
+    -> (jobs with (ref, est) arrays cropped to each item's length, {item: {rtf_*: value}},
+    bitrate summary over the codes of valid frames only).
+    """
+    from src.data.datasets import collate
+    from src.metrics.bitrate import CodeStats
+    from src.metrics.rtf import real_time_factor, timed
+
     stats = CodeStats(codec.codebook_sizes(), codec.frame_rate) if codec.is_discrete else None
     jobs, rtf_rows = [], {}
-    for start in range(0, len(items), cfg.batch_size):
-        batch = collate(items[start : start + cfg.batch_size])
-        wav, lengths = batch["wav"].to(cfg.device), batch["lengths"]
+    if items:  # untimed warm-up (CUDA context, kernel selection, lazy init) so batch 1's RTF is not inflated
+        warm = collate(items[:batch_size])["wav"].to(device)
+        codec.decode(codec.encode(warm), length=warm.shape[-1])
+    for start in range(0, len(items), batch_size):
+        batch = collate(items[start : start + batch_size])
+        wav, lengths = batch["wav"].to(device), batch["lengths"]
         codes, t_enc = timed(codec.encode, wav)
         wav_hat, t_dec = timed(codec.decode, codes, length=wav.shape[-1])
         seconds = float(lengths.sum()) / codec.sample_rate
@@ -75,11 +89,10 @@ def codec_jobs(cfg: DictConfig, names: list[str]):
             stats.update(codes.cpu().numpy(), [math.ceil(int(n) / codec.hop_length) for n in lengths])
         for b, name in enumerate(batch["item"]):
             n = int(lengths[b])
-            ref, est = wav[b, :, :n].cpu().numpy(), wav_hat[b, :, :n].float().cpu().numpy()
+            ref, est = wav[b, :, :n].float().cpu().numpy(), wav_hat[b, :, :n].float().cpu().numpy()
             jobs.append(Job(name, ref, est, codec.sample_rate))
             rtf_rows[name] = {k: v for k, v in rtf.items() if k in names}
     bitrate = stats.summary() if stats is not None else {"bitrate_nominal": None, "continuous": True}
-    torch.cuda.empty_cache() if torch.cuda.is_available() else None
     return jobs, rtf_rows, bitrate
 
 
@@ -97,7 +110,7 @@ def write_outputs(out_dir: Path, rows: list[dict], names: list[str], bitrate: di
             out = {"item": row["item"]}
             for n in names:
                 value = row.get(n, "not scored")
-                out[n], out[f"{n}_error"] = ("", value) if isinstance(value, str) else (f"{value:.6g}", "")
+                out[n], out[f"{n}_error"] = ("", value) if isinstance(value, str) else (f"{value:.10g}", "")
             writer.writerow(out)
     return result
 
@@ -135,7 +148,7 @@ def evaluate(cfg: DictConfig) -> dict:
         row.update(extra.get(row["item"], {}))
     rows += [{"item": m, **{n: "missing decoded file" for n in names}} for m in missing]
     out_dir = Path(cfg.output_dir or (Path(cfg.run_dir) / "eval" if cfg.run_dir else _hydra_dir()))
-    config = OmegaConf.to_container(cfg, resolve=True)
+    config = {**OmegaConf.to_container(cfg, resolve=True), "versions": library_versions()}
     result = write_outputs(out_dir, rows, names, bitrate, config)
     print(format_table(result))
     print(f"wrote {out_dir / 'metrics.json'} and {out_dir / 'per_item.csv'}")
@@ -144,6 +157,20 @@ def evaluate(cfg: DictConfig) -> dict:
 
         log_wandb(result, rows, jobs, names, out_dir, **OmegaConf.to_container(cfg.logger))
     return result
+
+
+def library_versions() -> dict[str, str | None]:
+    """Versions of the libraries that define the numbers, so two labs can tell why theirs differ."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {}
+    for pkg in ("pesq", "pystoi", "resemblyzer", "librosa", "soxr", "numpy", "scipy", "torch",
+                "speechmos", "onnxruntime", "pocketsphinx"):
+        try:
+            found[pkg] = version(pkg)
+        except PackageNotFoundError:
+            found[pkg] = None
+    return found
 
 
 def _hydra_dir() -> Path:

@@ -58,11 +58,13 @@ def synthetic_jobs(n_items: int, sample_rate: int = 16000):
 
 
 def _serial(jobs, names, options) -> list[dict]:
-    """The baseline: one process, one item after another, calling each metric library in turn."""
-    from src.metrics.suite import _load, build_metrics, score_item
+    """The baseline: one process, one item after another, calling each metric library in turn
+    (with one torch thread, as the workers: the comparison measures parallelism, not oversubscription)."""
+    from src.metrics.suite import _load, build_metrics, one_torch_thread, score_item
 
     metrics = build_metrics(names, options)
-    return [{"item": job.item, **score_item(metrics, *_load(job))} for job in jobs]
+    with one_torch_thread():
+        return [{"item": job.item, **score_item(metrics, *_load(job))} for job in jobs]
 
 
 def main(overrides: list[str] | None = None) -> dict:
@@ -80,9 +82,10 @@ def main(overrides: list[str] | None = None) -> dict:
         jobs = synthetic_jobs(n_items)
     workers = args.get("num_workers") or os.cpu_count()
 
-    start = time.perf_counter()
+    load_before = os.getloadavg()[0]  # other processes on the machine skew a wall-clock speed-up
+    start, cpu_start = time.perf_counter(), time.process_time()
     serial = _serial(jobs, names, options)
-    t_serial = time.perf_counter() - start
+    t_serial, cpu_serial = time.perf_counter() - start, time.process_time() - cpu_start
     start = time.perf_counter()
     parallel = score_jobs(jobs, names, options, num_workers=workers, chunk_size=int(args.get("chunk_size", 4)))
     t_parallel = time.perf_counter() - start
@@ -93,6 +96,8 @@ def main(overrides: list[str] | None = None) -> dict:
         "n_items": len(jobs), "metrics": names, "cores": os.cpu_count(), "num_workers": workers,
         "serial_items_per_s": len(jobs) / t_serial, "parallel_items_per_s": len(jobs) / t_parallel,
         "serial_s": t_serial, "parallel_s": t_parallel, "speedup": t_serial / t_parallel,
+        "serial_cpu_s": cpu_serial, "serial_cpu_share": cpu_serial / t_serial,
+        "load_average_before": load_before, "load_average_after": os.getloadavg()[0],
         "max_abs_diff_serial_vs_parallel": diff,
         "same_exclusions": all(isinstance(a[n], str) == isinstance(b[n], str) for a, b in zip(serial, parallel) for n in names),
     }

@@ -132,6 +132,20 @@ def _context(names):
 
 
 @contextmanager
+def one_torch_thread():
+    """In-process scoring with torch's default thread pool oversubscribes a busy machine (the
+    Resemblyzer LSTM ran ~70x slower in CPU time on 2 shared cores); metrics use one thread."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+@contextmanager
 def _single_threaded_env():
     """Worker processes inherit these: BLAS/OpenMP pools of one thread, no oversubscription."""
     keys = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS")
@@ -152,15 +166,17 @@ def score_jobs(jobs: list[Job], names, options=None, num_workers=None, chunk_siz
     from tqdm.auto import tqdm
 
     names = [n for n in check_names(names) if n in METRICS]
-    workers = min(os.cpu_count() or 1 if num_workers is None else int(num_workers), max(1, len(jobs)))
+    workers = (os.cpu_count() or 1) if num_workers is None else int(num_workers)
+    workers = min(workers, max(1, len(jobs)))
     chunks = [jobs[i : i + chunk_size] for i in range(0, len(jobs), chunk_size)]
     bar = tqdm(total=len(jobs), desc="scoring", unit="item", disable=not progress)
     if workers <= 1:
         metrics = build_metrics(names, options)
         rows = []
-        for chunk in chunks:
-            rows += _score_jobs(chunk, metrics)
-            bar.update(len(chunk))
+        with one_torch_thread():
+            for chunk in chunks:
+                rows += _score_jobs(chunk, metrics)
+                bar.update(len(chunk))
         bar.close()
         return rows
     ctx = _context(names)
@@ -209,5 +225,6 @@ def score_pairs(refs, ests, sample_rate: int, metrics=("mel_distance", "pesq_wb"
         return x.detach().float().cpu().numpy() if hasattr(x, "detach") else np.asarray(x)
 
     built = build_metrics(metrics, options)
-    rows = [score_item(built, to_np(r), to_np(e), sample_rate) for r, e in zip(refs, ests)]
+    with one_torch_thread():
+        rows = [score_item(built, to_np(r), to_np(e), sample_rate) for r, e in zip(refs, ests)]
     return aggregate_rows(rows, list(built))

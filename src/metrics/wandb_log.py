@@ -30,7 +30,8 @@ def log_wandb(result: dict, rows: list[dict], jobs: list, names: list[str], out_
 
     run = wandb.init(project=project, mode=mode, dir=str(out_dir), job_type="evaluate", config=result["config"])
     for name, agg in result["metrics"].items():
-        run.summary[f"eval/{name}"] = agg["mean"]
+        if agg["mean"] is not None:
+            run.summary[f"eval/{name}"] = agg["mean"]
         run.summary[f"eval/{name}_n_excluded"] = agg["n_excluded"]
     for key, value in (result.get("bitrate") or {}).items():
         if isinstance(value, (int, float)):

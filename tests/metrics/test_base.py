@@ -37,7 +37,7 @@ def test_silent_reference_and_short_clip_are_excluded(speech):
 
 
 def test_silent_decoded_is_scored_not_excluded(speech):
-    ref, est = check_pair(speech, np.zeros_like(speech), SR)
+    _ref, est = check_pair(speech, np.zeros_like(speech), SR)
     assert not est.any()
 
 
