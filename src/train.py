@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import traceback
 from pathlib import Path
 
@@ -39,6 +40,23 @@ def _join_sweep(cfg: DictConfig, hydra_cfg) -> None:
         wandb_cfg.tags = list(wandb_cfg.get("tags") or []) + choices
 
 
+def _post_eval(cfg: DictConfig, multirun: bool) -> None:
+    """The evaluation suite on the exported codec (rank 0 only), written to <run_dir>/eval/."""
+    enabled = cfg.post_eval.enabled
+    if not (multirun if enabled == "auto" else bool(enabled)):
+        return
+    from hydra import compose
+
+    from src.evaluate import evaluate
+
+    if int(os.environ.get("RANK", "0")) != 0:  # torchrun: rank 0 alone scores the exported codec
+        return
+    p = cfg.post_eval
+    overrides = [f"run_dir={cfg.run_dir}", f"metrics={p.metrics}", f"max_items={p.max_items or 'null'}",
+                 f"num_workers={'null' if p.num_workers is None else p.num_workers}"]
+    evaluate(compose(config_name="evaluate", overrides=overrides))
+
+
 def _objective(summary: dict) -> float:
     values = summary.get("validation") or {}
     for name in OBJECTIVE:
@@ -52,11 +70,16 @@ def main(cfg: DictConfig) -> float:
     from src.training.trainer import Trainer
 
     hydra_cfg = HydraConfig.get()
-    if hydra_cfg.mode != RunMode.MULTIRUN:
-        return _objective(Trainer(cfg).fit())
+    multirun = hydra_cfg.mode == RunMode.MULTIRUN
+    if not multirun:
+        summary = Trainer(cfg).fit()
+        _post_eval(cfg, multirun)
+        return _objective(summary)
     _join_sweep(cfg, hydra_cfg)
     try:
-        return _objective(Trainer(cfg).fit())
+        summary = Trainer(cfg).fit()
+        _post_eval(cfg, multirun)
+        return _objective(summary)
     except Exception:  # noqa: BLE001  (one failed job must not stop the grid: record it for the report)
         error = traceback.format_exc()
         Path(hydra_cfg.runtime.output_dir, "error.txt").write_text(error)
