@@ -12,7 +12,7 @@ LAUNCHER ?= basic
 ARGS ?=
 PYTEST_WORKERS ?= 2
 
-.PHONY: setup demo train evaluate test test-slow lint ablate bench clean-demo
+.PHONY: setup setup-dev demo train evaluate test test-slow lint ablate bench clean-demo
 
 # Installs everything. torch==2.13.0 FIRST (the CPU wheel on disk): a plain `torch` requirement with no
 # torch installed would pull several GB of CUDA packages. resemblyzer is installed without its deps
@@ -22,6 +22,12 @@ setup: .setup.stamp
 	$(PIP) install torch==2.13.0
 	$(PIP) install "setuptools<81" webrtcvad-wheels numpy
 	$(PIP) install --no-deps resemblyzer
+	$(PIP) install -e .
+	touch $@
+
+# The test tools on top (pytest, nbclient, and pysptk + fastdtw for the MCD cross-check; sdists, built here).
+setup-dev: .setup-dev.stamp
+.setup-dev.stamp: .setup.stamp
 	$(PIP) install -e ".[dev]"
 	touch $@
 
@@ -39,10 +45,10 @@ evaluate: setup
 	$(PYTHON) -m src.evaluate $(ARGS)
 
 # The default suite (< ~15 min on 2 cores); heavier tests are marked `slow`.
-test: setup
+test: setup-dev
 	$(PYTHON) -m pytest -m "not slow" -n $(PYTEST_WORKERS) --dist loadfile -q
 
-test-slow: setup
+test-slow: setup-dev
 	$(PYTHON) -m pytest -m slow -q
 
 lint:
