@@ -1,13 +1,13 @@
 """Presets reproduce published codecs: per-component trainable parameter counts and frame rates.
 
 Only the model-zoo components (encoder, decoder, head) are built here, on the meta device (no memory),
-from conf/<group>/<option>.yaml merged with the preset's values, exactly as Hydra would compose them.
+from the config Hydra composes for `preset=<name>` (group options from conf/ and experiments/<group>/).
 """
 import pytest
 import torch
-from omegaconf import OmegaConf
 
-from tests.zoo_helpers import ROOT, build, group_node, n_params, root_config
+from src.compose import compose_train_config
+from tests.zoo_helpers import ROOT, build, n_params
 
 PRESETS = ROOT / "experiments" / "preset"
 
@@ -22,32 +22,9 @@ TABLE = {
 }
 
 
-def load_preset(name: str) -> tuple[dict, dict]:
-    """-> (group choices {group: option}, merged values) following the preset's defaults list."""
-    node = OmegaConf.to_container(OmegaConf.load(PRESETS / f"{name}.yaml"))
-    groups: dict = {}
-    values = OmegaConf.create({})
-    for entry in node.pop("defaults", []):
-        if isinstance(entry, str) and entry != "_self_":  # another preset it extends
-            parent_groups, parent_values = load_preset(entry)
-            groups.update(parent_groups)
-            values = OmegaConf.merge(values, parent_values)
-        elif isinstance(entry, dict):
-            ((key, option),) = entry.items()
-            groups[key.removeprefix("override /")] = option
-    return groups, OmegaConf.merge(values, node)
-
-
 def compose(name: str):
-    groups, values = load_preset(name)
-    latent = values.latent_dim
-    vae = groups["quantizer"] == "vae"  # the VAE bottleneck takes mean and scale: 2 x latent in
-    cfg = root_config(values.sample_rate, values.get("channels", 1), latent,
-                      q_in=2 * latent if vae else latent, q_out=latent)
-    for group in ("encoder", "decoder", "head"):
-        node = group_node(group, groups[group], values.get(group))
-        cfg = OmegaConf.merge(cfg, {group: node})
-    return cfg, values
+    """The config `python -m src.train preset=<name>` composes."""
+    return compose_train_config([f"preset={name}"])
 
 
 def build_zoo(cfg):
@@ -58,19 +35,19 @@ def build_zoo(cfg):
 @pytest.mark.parametrize("name", sorted(TABLE))
 def test_preset_matches_published_counts_and_rates(name):
     sr, hop, fps, n_codebooks, n_enc, n_dec = TABLE[name]
-    cfg, values = compose(name)
+    cfg = compose(name)
     enc, dec, head = build_zoo(cfg)
     assert cfg.sample_rate == sr and enc.hop_length == hop
     assert round(cfg.sample_rate / enc.hop_length, 2) == fps
     assert n_params(enc) == n_enc
     assert n_params(dec) + n_params(head) == n_dec
     if n_codebooks is not None:
-        assert values.quantizer.n_codebooks == n_codebooks
+        assert cfg.quantizer.n_codebooks == n_codebooks
 
 
 @pytest.mark.parametrize("name", [*sorted(TABLE), "tiny"])
 def test_preset_wiring(name):
-    cfg, _ = compose(name)
+    cfg = compose(name)
     enc, dec, head = build_zoo(cfg)
     assert enc.hop_length == dec.upsample * head.upsample
     assert enc.latent_dim == cfg.quantizer.input_dim and dec.latent_dim == cfg.quantizer.output_dim
@@ -78,7 +55,7 @@ def test_preset_wiring(name):
 
 
 def test_tiny_is_tiny():
-    cfg, _ = compose("tiny")
+    cfg = compose("tiny")
     n = sum(n_params(m) for m in build_zoo(cfg))
     assert 10_000 < n < 250_000
 

@@ -6,7 +6,7 @@ import torch
 from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
-import src.config  # noqa: F401  (resolvers used by conf/)
+from src.compose import compose_train_config  # also registers the resolvers used by conf/
 
 # preset -> (decoder params, head params), trainable, from the WavTokenizer / Vocos releases
 PUBLISHED = {
@@ -21,8 +21,8 @@ def n_trainable(module: torch.nn.Module) -> int:
     return sum(p.numel() for p in module.parameters() if p.requires_grad)
 
 
-def compose(repo_root, choices: dict, preset: str | None = None, **top):
-    """A composed-config stand-in: top-level keys, the chosen group yamls, then the preset's values.
+def compose(repo_root, choices: dict, **top):
+    """A composed-config stand-in: top-level keys and the chosen group yamls, then `top` merged on.
 
     The quantizer node only carries the wiring keys every quantizer yaml has (input_dim/output_dim).
     """
@@ -30,29 +30,13 @@ def compose(repo_root, choices: dict, preset: str | None = None, **top):
                             "quantizer": {"input_dim": "${latent_dim}", "output_dim": "${.input_dim}"}})
     for group, option in choices.items():
         cfg[group] = OmegaConf.load(repo_root / "conf" / group / f"{option}.yaml")
-    if preset is not None:
-        values = OmegaConf.load(repo_root / "experiments" / "preset" / f"{preset}.yaml")
-        keep = {k: v for k, v in values.items() if k != "defaults" and (k in choices or k not in MINE)}
-        keep.pop("quantizer", None)  # other engineers' quantizer keys; only the wiring stub is used
-        cfg = OmegaConf.merge(cfg, keep)
     return OmegaConf.merge(cfg, top)
 
 
-def preset_choices(repo_root, preset: str) -> dict:
-    values = OmegaConf.load(repo_root / "experiments" / "preset" / f"{preset}.yaml")
-    out = {}
-    for entry in values.defaults:
-        for key, option in entry.items():
-            out[key.split("/")[-1].replace("override ", "")] = option
-    return out
-
-
 @pytest.mark.parametrize("preset", sorted(PUBLISHED))
-def test_preset_matches_published_parameter_counts(repo_root, preset):
-    choices = preset_choices(repo_root, preset)
-    mine = {g: o for g, o in choices.items() if o in MINE.get(g, [])}
-    assert {"decoder", "head"} <= mine.keys()
-    cfg = compose(repo_root, mine, preset)
+def test_preset_matches_published_parameter_counts(preset):
+    cfg = compose_train_config([f"preset={preset}"])
+    assert cfg.decoder._target_ == "src.decoder.vocos.VocosDecoder" and cfg.head._target_ == "src.head.istft.ISTFTHead"
     with torch.device("meta"):  # counts only: no memory, no init cost
         decoder, head = instantiate(cfg.decoder), instantiate(cfg.head)
     assert (n_trainable(decoder), n_trainable(head)) == PUBLISHED[preset]
@@ -64,9 +48,9 @@ def test_preset_hops_agree_and_header(repo_root, preset):
     path = repo_root / "experiments" / "preset" / f"{preset}.yaml"
     text = path.read_text()
     assert text.startswith("# @package _global_") and ("Ji et al. 2024" in text or "Siuzdak 2023" in text)
-    values = OmegaConf.load(path)
-    enc_hop = values.encoder.get("hop_length") or math.prod(values.encoder.ratios)
-    assert enc_hop == values.head.hop_length
+    cfg = compose_train_config([f"preset={preset}"])
+    enc_hop = cfg.encoder.get("hop_length") or math.prod(cfg.encoder.ratios)
+    assert enc_hop == cfg.head.hop_length
 
 
 @pytest.mark.parametrize("group, option", [(g, o) for g, opts in MINE.items() for o in opts])
@@ -96,7 +80,7 @@ def test_vocos_chain_from_configs_returns_the_input_length(repo_root):
 
 @pytest.mark.slow  # builds the real 62M-parameter WavTokenizer decoder on CPU
 def test_wavtokenizer_decoder_and_head_full_size_forward(repo_root):
-    cfg = compose(repo_root, {"decoder": "vocos", "head": "istft"}, "wavtokenizer_75hz")
+    cfg = compose_train_config(["preset=wavtokenizer_75hz"])
     decoder, head = instantiate(cfg.decoder).eval(), instantiate(cfg.head)
     with torch.no_grad():
         wav = head(decoder(torch.randn(1, 512, 75)))  # one second of 75 Hz frames

@@ -27,9 +27,10 @@ SPECTRAL_HEADS = ("istft", "imdct_symexp", "imdct_cos")
 # Placeholder options for the stub tree: group -> option -> extra keys (the keys the grids set or sweep).
 STUB_OPTIONS = {
     "data": {"demo": {}},
-    "encoder": {o: {"n_filters": 32, "lstm": 2} for o in ("seanet", "dac", "oobleck", "bigcodec", "mel")},
-    "decoder": {o: {"n_filters": 32, "lstm": 2} for o in ("seanet", "dac", "oobleck", "bigcodec", "vocos")},
-    "head": {o: {} for o in ("waveform", *SPECTRAL_HEADS)},
+    "encoder": {o: {"n_filters": 32, "ngf": 48, "lstm": 2} for o in ("seanet", "dac", "oobleck", "bigcodec", "mel")},
+    "decoder": {o: {"n_filters": 32, "channels": 1536, "lstm": 2}
+                for o in ("seanet", "dac", "oobleck", "bigcodec", "vocos")},
+    "head": {o: {} for o in ("waveform", *SPECTRAL_HEADS)},  # experiments/head/*.yaml extend these
     "quantizer": {"rvq": {"n_codebooks": 8, "codebook_size": 1024, "codebook_dim": 8},
                   "dac_rvq": {"n_codebooks": 9, "codebook_size": 1024, "codebook_dim": 8},
                   "vq": {"codebook_size": 4096, "codebook_dim": None},
@@ -197,8 +198,8 @@ def test_bigcodec_grid_ties_decoder_lstm_to_encoder(stub_conf):
     for job in sweep_jobs("bigcodec_ablation"):
         cfg = compose_stub(stub_conf, ["ablation=bigcodec_ablation", *job])
         assert cfg.hydra.runtime.choices.encoder == "bigcodec" and cfg.sample_rate == 16000
-        assert cfg.decoder.lstm == cfg.encoder.lstm
-        cells.add((cfg.encoder.n_filters, cfg.encoder.lstm))
+        assert cfg.decoder.lstm == cfg.encoder.lstm and cfg.decoder.channels == 32 * cfg.encoder.ngf
+        cells.add((cfg.encoder.ngf, cfg.encoder.lstm))
     assert cells == {(16, 2), (8, 2), (16, 0), (8, 0)}
 
 
