@@ -34,10 +34,3 @@ def test_rvq_breakdown_runs_and_error_falls_with_codebooks(tmp_path):
     text = outputs_text(nb)
     assert "codes" in text and "(1, 4," in text  # tiny preset: 4 codebooks
     assert text.count("latent rel. MSE") == 4
-
-
-@pytest.mark.usefixtures("tiny_sweep")
-def test_compare_runs_reads_a_sweep(tiny_sweep):
-    nb = execute("compare_runs.ipynb", {"SWEEP_DIR": str(tiny_sweep)})
-    text = outputs_text(nb)
-    assert "jobs; swept:" in text and "failed jobs:" in text

@@ -1,9 +1,9 @@
 """Benchmark of the evaluation suite: parallel workers vs a plain serial loop over the same metrics.
 
-`python -m src.bench evaluate [n_items=200] [metrics=full] [num_workers=null] [reference_dir=<dir>
-decoded_dir=<dir>] [out=bench/evaluate.json]`. Without directories it scores synthetic speech-like
-utterances (voiced harmonics through formant resonances with a syllabic envelope) against a noisy,
-low-passed copy standing in for decoded audio. Both runs score the same items with the same metric
+`python -m src.bench evaluate [n_items=200] [metrics=full] [num_workers=null] [source=demo|synthetic]
+[reference_dir=<dir> decoded_dir=<dir>] [out=bench/evaluate.json]`. By default it scores the demo corpus's
+test split (cycled to n_items) against a noisy, low-passed copy standing in for decoded audio;
+`source=synthetic` uses speech-like signals (voiced harmonics through formant resonances). Both runs score the same items with the same metric
 objects; the JSON reports items/s of each, the speed-up and the largest difference between the two.
 """
 from __future__ import annotations
@@ -57,6 +57,24 @@ def synthetic_jobs(n_items: int, sample_rate: int = 16000):
     return jobs
 
 
+def demo_jobs(n_items: int, sample_rate: int = 16000):
+    """The demo corpus's test split (real espeak-ng speech), cycled to n_items: cycle k degrades each
+    utterance with seed k, so repeated utterances are scored against different 'decoded' audio."""
+    from hydra.utils import instantiate
+
+    from src.compose import compose_train_config
+    from src.metrics.suite import Job
+
+    data = instantiate(compose_train_config([f"sample_rate={sample_rate}"]).data, _convert_="all")
+    test = data.split("test")
+    refs = [(test[i]["item"], test[i]["wav"][0].numpy()) for i in range(len(test))]
+    jobs = []
+    for i in range(n_items):
+        name, ref = refs[i % len(refs)]
+        jobs.append(Job(f"{name}#{i // len(refs)}", ref, degrade(ref, seed=i), sample_rate))
+    return jobs
+
+
 def _serial(jobs, names, options) -> list[dict]:
     """The baseline: one process, one item after another, calling each metric library in turn
     (with one torch thread, as the workers: the comparison measures parallelism, not oversubscription)."""
@@ -76,10 +94,15 @@ def main(overrides: list[str] | None = None) -> dict:
     suite = OmegaConf.load(ROOT / "conf" / "metrics" / f"{args.get('metrics', 'full')}.yaml")
     names = [n for n in suite.names if n in METRICS]  # the RTFs need a codec; not part of this benchmark
     options = OmegaConf.to_container(suite.options) if "options" in suite else {}
+    source = args.get("source", "demo")
     if args.get("reference_dir"):
-        jobs = pair_jobs(args.reference_dir, args.decoded_dir, n_items)[0]
-    else:
+        source, jobs = "directories", pair_jobs(args.reference_dir, args.decoded_dir, n_items)[0]
+    elif source == "demo":
+        jobs = demo_jobs(n_items)
+    elif source == "synthetic":
         jobs = synthetic_jobs(n_items)
+    else:
+        raise ValueError(f"source={source!r}: choose demo (the demo test split), synthetic, or give reference_dir")
     workers = args.get("num_workers") or os.cpu_count()
 
     load_before = os.getloadavg()[0]  # other processes on the machine skew a wall-clock speed-up
@@ -93,7 +116,7 @@ def main(overrides: list[str] | None = None) -> dict:
     diff = max((abs(a[n] - b[n]) for a, b in zip(serial, parallel) for n in names
                 if not isinstance(a[n], str) and not isinstance(b[n], str)), default=0.0)
     result = {
-        "n_items": len(jobs), "metrics": names, "cores": os.cpu_count(), "num_workers": workers,
+        "n_items": len(jobs), "source": source, "metrics": names, "cores": os.cpu_count(), "num_workers": workers,
         "serial_items_per_s": len(jobs) / t_serial, "parallel_items_per_s": len(jobs) / t_parallel,
         "serial_s": t_serial, "parallel_s": t_parallel, "speedup": t_serial / t_parallel,
         "serial_cpu_s": cpu_serial, "serial_cpu_share": cpu_serial / t_serial,
