@@ -49,7 +49,7 @@ def test_report_has_a_row_per_job_and_plots(tiny_sweep):
     out = tiny_sweep / "report"
     rows = list(csv.DictReader((out / "report.csv").open()))
     assert sorted(r["quantizer.codebook_size"] for r in rows) == ["1024", "4096", "8192"]
-    assert all(r.get("mel_distance") for r in rows)
+    assert all(r.get("eval/mel_distance") for r in rows)  # eval columns carry the eval/ prefix
     assert (out / "bitrate_vs_quality.png").stat().st_size > 0 and (out / "training_curves.png").exists()
 
 
