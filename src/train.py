@@ -40,6 +40,15 @@ def _join_sweep(cfg: DictConfig, hydra_cfg) -> None:
         wandb_cfg.tags = list(wandb_cfg.get("tags") or []) + choices
 
 
+def _inside_launcher_pool() -> bool:
+    """True in a joblib (loky) launcher worker: it sets a start method multiprocessing does not know, so
+    a metric pool started from there cannot start, and the launcher already uses the cores anyway."""
+    import multiprocessing as mp
+
+    method = mp.get_start_method(allow_none=True)
+    return method is not None and method not in mp.get_all_start_methods()
+
+
 def _post_eval(cfg: DictConfig, multirun: bool) -> None:
     """The evaluation suite on the exported codec (rank 0 only), written to <run_dir>/eval/."""
     enabled = cfg.post_eval.enabled
@@ -52,8 +61,9 @@ def _post_eval(cfg: DictConfig, multirun: bool) -> None:
     if int(os.environ.get("RANK", "0")) != 0:  # torchrun: rank 0 alone scores the exported codec
         return
     p = cfg.post_eval
+    workers = 0 if _inside_launcher_pool() else p.num_workers  # 0 = score in this process
     overrides = [f"run_dir={cfg.run_dir}", f"metrics={p.metrics}", f"max_items={p.max_items or 'null'}",
-                 f"num_workers={'null' if p.num_workers is None else p.num_workers}"]
+                 f"num_workers={'null' if workers is None else workers}"]
     evaluate(compose(config_name="evaluate", overrides=overrides))
 
 
