@@ -10,7 +10,7 @@ import json
 import pkgutil
 import sys
 
-import src.benchmarks as benchmarks
+from src import benchmarks
 
 
 def available() -> list[str]:

@@ -147,7 +147,7 @@ class Codec(nn.Module):
         return path
 
     @classmethod
-    def load(cls, run_dir_or_file: str | Path, map_location: str = "cpu") -> "Codec":
+    def load(cls, run_dir_or_file: str | Path, map_location: str = "cpu") -> Codec:
         """Build from the run's resolved config.yaml and load codec.safetensors.
 
         Accepts a run directory, or the path of a codec.safetensors whose config.yaml lies beside it.

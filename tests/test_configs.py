@@ -1,5 +1,4 @@
 """Every config option composes and instantiates, and follows the `_target_` layout rule of DESIGN.md."""
-from pathlib import Path
 
 import pytest
 import torch

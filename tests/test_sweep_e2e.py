@@ -19,7 +19,7 @@ FAST = ["trainer.max_steps=1", "trainer.val_every=0", "trainer.demo_every=0", "t
 
 def run(args: list[str], **kw) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1", "WANDB_MODE": "offline"}
-    return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True,
+    return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False,
                           timeout=600, **kw)
 
 
