@@ -30,13 +30,17 @@ def _split_args(overrides: list[str]) -> tuple[dict, list[str]]:
 
 
 def _compose(overrides: list[str], run_dir: str):
-    from hydra import compose, initialize_config_dir
+    """The training config as `src.train` composes it, with logging off and run_dir in a temp dir."""
+    from omegaconf import open_dict
 
-    conf = Path(__file__).resolve().parents[2] / "conf"
+    from src.compose import compose_train_config
+
     fixed = ["trainer.resume=none", "logger.wandb.enabled=false", "logger.tensorboard.enabled=false",
-             "logger.progress_bar=false", "trainer.val_metrics=[]", f"run_dir={run_dir}"]
-    with initialize_config_dir(config_dir=str(conf), version_base="1.3"):
-        return compose("train", overrides=[*overrides, *fixed])
+             "logger.progress_bar=false", "trainer.val_metrics=[]"]
+    cfg = compose_train_config([*overrides, *fixed])
+    with open_dict(cfg):
+        cfg.run_dir = run_dir
+    return cfg
 
 
 def _sync(device: torch.device) -> None:
