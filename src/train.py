@@ -75,21 +75,22 @@ def _objective(summary: dict) -> float:
     return math.nan
 
 
-@hydra.main(config_path="../conf", config_name="train", version_base="1.3")
-def main(cfg: DictConfig) -> float:
+def _train_and_score(cfg: DictConfig, multirun: bool) -> float:
     from src.training.trainer import Trainer
 
+    summary = Trainer(cfg).fit()
+    _post_eval(cfg, multirun)
+    return _objective(summary)
+
+
+@hydra.main(config_path="../conf", config_name="train", version_base="1.3")
+def main(cfg: DictConfig) -> float:
     hydra_cfg = HydraConfig.get()
-    multirun = hydra_cfg.mode == RunMode.MULTIRUN
-    if not multirun:
-        summary = Trainer(cfg).fit()
-        _post_eval(cfg, multirun)
-        return _objective(summary)
+    if hydra_cfg.mode != RunMode.MULTIRUN:
+        return _train_and_score(cfg, multirun=False)
     _join_sweep(cfg, hydra_cfg)
     try:
-        summary = Trainer(cfg).fit()
-        _post_eval(cfg, multirun)
-        return _objective(summary)
+        return _train_and_score(cfg, multirun=True)
     except Exception:  # noqa: BLE001  (one failed job must not stop the grid: record it for the report)
         error = traceback.format_exc()
         Path(hydra_cfg.runtime.output_dir, "error.txt").write_text(error)
