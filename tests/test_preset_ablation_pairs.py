@@ -15,6 +15,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from src.build import build_codec, build_discriminators
 from src.compose import CONF_DIR, REPO_ROOT, compose_train_config
+from src.training.builders import build_losses, build_weights
 from tests.reporting.test_ablation_grids import BASIC_GRIDS, sweep_jobs
 
 EXPERIMENTS = REPO_ROOT / "experiments"
@@ -37,6 +38,9 @@ def test_preset_builds_with_every_job_of_every_basic_grid(preset):
                 cfg = compose_train_config([f"preset={preset}", f"ablation={grid}", *job])
                 with torch.device("meta"):
                     codec, discs = build_codec(cfg), build_discriminators(cfg)
+                # the Trainer's loss weights: a preset's weight with no term in this job is refused there
+                recon, adversarial, _ = build_losses(cfg, has_discriminators=bool(discs))
+                build_weights(cfg, recon, adversarial, codec.quantizer.aux_loss_names)
             except (HydraException, OmegaConfBaseException, TypeError, ValueError, KeyError) as err:
                 # collect every broken pair, then fail once with the list
                 failures.append(f"ablation={grid} {' '.join(job)}: {str(err).strip().splitlines()[0][:200]}")

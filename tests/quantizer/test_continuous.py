@@ -35,6 +35,18 @@ def test_vae_kl_is_zero_at_the_prior_and_masks_frames():
     assert float(q(z_bad, mask=mask).aux_losses["kl"]) == pytest.approx(0.0, abs=1e-5)
 
 
+def test_vae_kl_weight_scales_the_loss_and_logs_the_raw_kl():
+    z = torch.randn(2, 8, 5)
+    torch.manual_seed(0)
+    plain = VAE(8, 4).train()(z)
+    torch.manual_seed(0)
+    weighted = VAE(8, 4, kl_weight=1e-4).train()(z)
+    torch.testing.assert_close(weighted.aux_losses["kl"], plain.aux_losses["kl"] * 1e-4)
+    torch.testing.assert_close(weighted.metrics["vae/kl"], plain.aux_losses["kl"])
+    with pytest.raises(ValueError, match="kl_weight"):
+        VAE(8, 4, kl_weight=-1.0)
+
+
 def test_vae_rejects_odd_input():
     with pytest.raises(ValueError, match="even"):
         VAE(7)
