@@ -1,8 +1,9 @@
-"""`python -m src.bench train [mode=throughput|step_time] [steps=K] [warmup=W] [out=path] [hydra overrides]`.
+"""`python -m src.bench train [mode=throughput|step_time] [steps=K] [warmup=W] [batch=4 seconds=1] [out=path]
+[hydra overrides]`.
 
 throughput: audio seconds trained per wall second over K optimizer steps after W warm-up steps, on the
-    configured data; step_time: seconds of one full training step (discriminator + generator, forward and
-    backward) on a random batch of 4 x 1 s, the figure quoted for presets. Both report peak memory: peak
+    configured data; step_time: median seconds of one full training step (discriminator + generator,
+    forward and backward) on a random batch of `batch` x `seconds` (4 x 1 s: the figure quoted for presets). Both report peak memory: peak
     RSS on CPU, torch.cuda.max_memory_allocated on GPU. Writes bench/train.json (or out=).
 """
 from __future__ import annotations
@@ -16,7 +17,8 @@ from pathlib import Path
 
 import torch
 
-BENCH_KEYS = {"mode": "throughput", "steps": "10", "warmup": "2", "out": "bench/train.json"}
+BENCH_KEYS = {"mode": "throughput", "steps": "10", "warmup": "2", "batch": "4", "seconds": "1",
+              "out": "bench/train.json"}
 
 
 def _split_args(overrides: list[str]) -> tuple[dict, list[str]]:
@@ -79,9 +81,10 @@ def main(overrides: list[str]) -> dict:
             torch.cuda.reset_peak_memory_stats(trainer.acc.device)
         trainer.step = max(trainer.step, int(cfg.trainer.warmup_steps))  # measure the adversarial phase
         if opts["mode"] == "step_time":
-            batch = {"wav": torch.randn(4, int(cfg.channels), int(cfg.sample_rate))}
+            size, seconds = int(opts["batch"]), float(opts["seconds"])
+            batch = {"wav": torch.randn(size, int(cfg.channels), round(seconds * int(cfg.sample_rate)))}
             times = _timed_steps(trainer, lambda: [batch], warmup + steps)[warmup:]
-            result = {"step_time_s": statistics.median(times), "batch": "4 x 1 s"}
+            result = {"step_time_s": statistics.median(times), "batch": f"{size} x {seconds:g} s"}
         else:
             data, accum = trainer._batches(), int(cfg.trainer.grad_accum_steps)
             times = _timed_steps(trainer, lambda: [next(data) for _ in range(accum)], warmup + steps)[warmup:]

@@ -7,8 +7,21 @@ from tests.training.helpers import TOY_OVERRIDES
 
 def test_step_time_and_throughput_are_written(tmp_path):
     out = tmp_path / "train.json"
-    result = main(["mode=step_time", "steps=1", "warmup=0", f"out={out}", *TOY_OVERRIDES])
+    result = main(["mode=step_time", "steps=1", "warmup=0", "batch=2", "seconds=0.5", f"out={out}",
+                   *TOY_OVERRIDES])
     assert result["step_time_s"] > 0 and result["peak_memory_bytes"] > 0
+    assert result["batch"] == "2 x 0.5 s"
     assert json.loads(out.read_text())["mode"] == "step_time"
     result = main(["steps=2", "warmup=0", f"out={out}", *TOY_OVERRIDES])
     assert result["audio_s_per_s"] > 0 and result["steps_per_s"] > 0
+
+
+def test_snake_benchmark_compares_both_variants_on_the_same_codec(tmp_path):
+    from src.benchmarks.snake import main as snake_main
+
+    out = tmp_path / "snake.json"
+    result = snake_main(["preset=demo", "batch=1", "seconds=0.2", "steps=1", "warmup=0", f"out={out}"])
+    assert json.loads(out.read_text()) == result
+    assert result["step_s_eager"] > 0 and result["step_s_function"] > 0
+    # the demo codec is DAC-style (Snake everywhere): the function keeps clearly less for backward
+    assert result["saved_ratio_function_over_eager"] < 0.8

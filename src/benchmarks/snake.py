@@ -1,0 +1,96 @@
+"""`python -m src.bench snake [preset=dac_16khz batch=4 seconds=1 steps=3 warmup=1 out=bench/snake.json]`.
+
+The snake autograd function (src/nn/snake.py) against the same formula composed from eager ops, side by
+side in one process on one preset's generator (encoder + bottleneck + decoder + head, no discriminators):
+median forward+backward seconds (variants interleaved, so drift hits both) and the bytes autograd keeps
+for the backward pass (counted with saved-tensor hooks, each tensor once), i.e. the activation memory.
+"""
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import torch
+
+from src.nn import snake as snake_module
+
+DEFAULTS = {"preset": "dac_16khz", "batch": "4", "seconds": "1", "steps": "3", "warmup": "1",
+            "out": "bench/snake.json"}
+
+
+def _eager_snake(x, alpha, inv_beta):
+    return x + inv_beta * torch.sin(alpha * x).pow(2)
+
+
+@contextmanager
+def _variant(name: str):
+    """Route Snake1d/SnakeBeta through the eager formula while `name == "eager"`."""
+    original = snake_module.snake
+    snake_module.snake = _eager_snake if name == "eager" else original
+    try:
+        yield
+    finally:
+        snake_module.snake = original
+
+
+def _saved_bytes(step) -> int:
+    seen: dict[int, int] = {}
+
+    def pack(t):
+        seen[id(t)] = t.numel() * t.element_size()
+        return t
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        step(backward=False)
+    return sum(seen.values())
+
+
+def main(overrides: list[str]) -> dict:
+    from src.build import build_codec
+    from src.compose import compose_train_config
+
+    opts = dict(DEFAULTS)
+    for item in overrides:
+        key, sep, value = item.partition("=")
+        if not sep or key not in opts:
+            raise ValueError(f"bad argument {item!r}: use key=value with key in {sorted(opts)}")
+        opts[key] = value
+    cfg = compose_train_config([f"preset={opts['preset']}"])
+    torch.manual_seed(0)
+    codec = build_codec(cfg).train()
+    wav = 0.1 * torch.randn(int(opts["batch"]), int(cfg.channels), int(float(opts["seconds"]) * cfg.sample_rate))
+
+    def step(backward: bool = True):
+        out = codec(wav)
+        loss = (out.wav_hat - wav).abs().mean()
+        if backward:
+            loss.backward()
+            codec.zero_grad(set_to_none=True)
+
+    times: dict[str, list[float]] = {"eager": [], "function": []}
+    for i in range(int(opts["warmup"]) + int(opts["steps"])):
+        for name, series in times.items():
+            with _variant(name):
+                start = time.perf_counter()
+                step()
+                if i >= int(opts["warmup"]):
+                    series.append(time.perf_counter() - start)
+    saved = {}
+    for name in times:
+        with _variant(name):
+            saved[name] = _saved_bytes(step)
+    result = {
+        "preset": opts["preset"], "batch": f"{opts['batch']} x {opts['seconds']} s", "device": "cpu",
+        "threads": torch.get_num_threads(),
+        **{f"step_s_{n}": statistics.median(t) for n, t in times.items()},
+        **{f"saved_gb_{n}": b / 2**30 for n, b in saved.items()},
+        "time_ratio_function_over_eager": statistics.median(times["function"]) / statistics.median(times["eager"]),
+        "saved_ratio_function_over_eager": saved["function"] / saved["eager"],
+    }
+    out = Path(opts["out"])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2))
+    return result
