@@ -15,6 +15,7 @@ from pathlib import Path
 
 import torch
 
+from src.benchmarks import parse_options
 from src.quantizer.rvq import ResidualVQ
 
 DEFAULTS = {
@@ -30,16 +31,6 @@ DEFAULTS = {
     "threads": 1,
     "out": "bench/quantizer.json",
 }
-
-
-def parse(overrides: list[str]) -> dict:
-    cfg = dict(DEFAULTS)
-    for item in overrides:
-        key, sep, val = item.partition("=")
-        if not sep or key not in cfg:
-            raise ValueError(f"bad override {item!r}: use key=value with key in {sorted(cfg)}")
-        cfg[key] = type(DEFAULTS[key])(val)
-    return cfg
 
 
 def _time_steps(step, steps: int, warmup: int, device: str) -> list[float]:
@@ -81,7 +72,7 @@ def build_pair(c: dict):
 
 
 def main(overrides: list[str] | None = None) -> dict:
-    c = parse(overrides or [])
+    c = parse_options(DEFAULTS, overrides or [])
     torch.set_num_threads(c["threads"])
     torch.manual_seed(0)
     ours, ref = build_pair(c)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import torch
 
+from src.benchmarks import parse_options
 from src.nn import snake as snake_module
 
 DEFAULTS = {"preset": "dac_16khz", "batch": "4", "seconds": "1", "steps": "3", "warmup": "1",
@@ -52,12 +53,7 @@ def main(overrides: list[str]) -> dict:
     from src.build import build_codec
     from src.compose import compose_train_config
 
-    opts = dict(DEFAULTS)
-    for item in overrides:
-        key, sep, value = item.partition("=")
-        if not sep or key not in opts:
-            raise ValueError(f"bad argument {item!r}: use key=value with key in {sorted(opts)}")
-        opts[key] = value
+    opts = parse_options(DEFAULTS, overrides)
     cfg = compose_train_config([f"preset={opts['preset']}"])
     torch.manual_seed(0)
     codec = build_codec(cfg).train()
