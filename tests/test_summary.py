@@ -50,3 +50,30 @@ def test_json_format_cli_has_the_documented_keys(repo_root):
                       "params", "discriminators"}
     assert set(s["params"]) == {"encoder", "quantizer", "decoder", "head", "total"}
     assert s["params"]["total"] == sum(v for k, v in s["params"].items() if k != "total")
+
+
+def readme_preset_rows(repo_root) -> dict[str, list[str]]:
+    """experiments/README.md's preset table: name -> [sr, hop, fps, codebooks, bps, enc, quant, dec+head, total]."""
+    rows = {}
+    for line in (repo_root / "experiments" / "README.md").read_text().splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 11 and cells[0].startswith("`") and cells[1].isdigit():
+            rows[cells[0].strip("`")] = cells[1:10]
+    return rows
+
+
+def as_int(cell: str) -> int:
+    return int(cell.replace(",", ""))
+
+
+def test_experiments_readme_preset_table_is_current(repo_root):
+    rows = readme_preset_rows(repo_root)
+    assert set(PUBLISHED) | {"tiny", "demo"} <= set(rows)
+    for preset, (sr, hop, *_, enc, quant, dec_head, total) in PUBLISHED.items():
+        row = rows[preset]
+        assert (as_int(row[0]), as_int(row[1])) == (sr, hop), preset
+        assert [as_int(c) for c in row[5:9]] == [enc, quant, dec_head, total], preset
+    for preset in ("tiny", "demo"):  # not pinned by a paper: compare with the summary itself
+        p = summarize([f"preset={preset}"])["params"]
+        assert [as_int(c) for c in rows[preset][5:9]] == [
+            p["encoder"], p["quantizer"], p["decoder"] + p["head"], p["total"]], preset
