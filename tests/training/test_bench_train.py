@@ -25,3 +25,14 @@ def test_snake_benchmark_compares_both_variants_on_the_same_codec(tmp_path):
     assert result["step_s_eager"] > 0 and result["step_s_function"] > 0
     # the demo codec is DAC-style (Snake everywhere): the function keeps clearly less for backward
     assert result["saved_ratio_function_over_eager"] < 0.8
+
+
+def test_overfit_benchmark_fits_one_batch_with_the_trainer_step(tmp_path):
+    from src.benchmarks.overfit import main as overfit_main
+
+    out = tmp_path / "overfit.json"
+    result = overfit_main(["steps=12", "log_every=4", "optim.generator.lr=3e-3", f"out={out}", *TOY_OVERRIDES])
+    assert json.loads(out.read_text()) == result
+    assert [p["step"] for p in result["curve"]] == [1, 4, 8, 12]
+    assert result["final"]["mel"] < 0.9 * result["curve"][0]["mel"]  # the same batch every step: it must fall
+    assert result["params"] > 0 and len(result["batch_shape"]) == 3

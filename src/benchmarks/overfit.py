@@ -1,0 +1,51 @@
+"""`python -m src.bench overfit [steps=300 log_every=25 out=bench/overfit.json] [hydra overrides]`.
+
+Can a configuration fit ONE batch? Repeats the Trainer's own optimizer step on the first training batch
+(reconstruction and quantizer terms only: the adversarial phase is kept off) and records the
+reconstruction loss every `log_every` steps. A cheap check of an encoder/decoder stack before a long run:
+it separates "learns slowly" from "cannot learn", and compares architectures at equal data (the SEANet
+shortcut comparison in experiments/README.md was measured with it). Writes the curve as JSON.
+"""
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from pathlib import Path
+
+from src.benchmarks import parse_options
+from src.benchmarks.train import _compose
+
+DEFAULTS = {"steps": 300, "log_every": 25, "out": "bench/overfit.json"}
+
+
+def _split(overrides: list[str]) -> tuple[dict, list[str]]:
+    ours = [o for o in overrides if o.partition("=")[0] in DEFAULTS]
+    return parse_options(DEFAULTS, ours), [o for o in overrides if o not in ours]
+
+
+def main(overrides: list[str]) -> dict:
+    from src.training.trainer import Trainer
+
+    opts, rest = _split(overrides)
+    steps, every = opts["steps"], opts["log_every"]
+    with tempfile.TemporaryDirectory() as run_dir:
+        cfg = _compose([*rest, f"trainer.warmup_steps={steps + 1}"], run_dir)  # adversarial phase off
+        trainer = Trainer(cfg)
+        batch = next(trainer._batches())
+        names = list(trainer.recon)
+        curve, start = [], time.perf_counter()
+        for step in range(1, steps + 1):
+            logs = trainer.train_step([batch])
+            if logs is None:
+                raise RuntimeError(f"overfit: step {step} was skipped (non-finite loss); lower optim.generator.lr")
+            if step == 1 or step % every == 0 or step == steps:
+                curve.append({"step": step, **{n: float(logs[f"loss/{n}"]) for n in names}})
+        seconds = time.perf_counter() - start
+    n_params = sum(p.numel() for p in trainer.codec_raw.parameters() if p.requires_grad)
+    result = {"overrides": rest, "steps": steps, "batch_shape": list(batch["wav"].shape), "params": n_params,
+              "seconds": seconds, "curve": curve, "final": curve[-1]}
+    out = Path(opts["out"])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2))
+    return result
