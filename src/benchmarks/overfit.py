@@ -13,24 +13,18 @@ import tempfile
 import time
 from pathlib import Path
 
-from src.benchmarks import parse_options
-from src.benchmarks.train import _compose
+from src.benchmarks import compose_bench_config, split_options
 
 DEFAULTS = {"steps": 300, "log_every": 25, "out": "bench/overfit.json"}
-
-
-def _split(overrides: list[str]) -> tuple[dict, list[str]]:
-    ours = [o for o in overrides if o.partition("=")[0] in DEFAULTS]
-    return parse_options(DEFAULTS, ours), [o for o in overrides if o not in ours]
 
 
 def main(overrides: list[str]) -> dict:
     from src.training.trainer import Trainer
 
-    opts, rest = _split(overrides)
+    opts, rest = split_options(DEFAULTS, overrides)
     steps, every = opts["steps"], opts["log_every"]
     with tempfile.TemporaryDirectory() as run_dir:
-        cfg = _compose([*rest, f"trainer.warmup_steps={steps + 1}"], run_dir)  # adversarial phase off
+        cfg = compose_bench_config([*rest, f"trainer.warmup_steps={steps + 1}"], run_dir)  # adversarial phase off
         trainer = Trainer(cfg)
         batch = next(trainer._batches())
         names = list(trainer.recon)

@@ -18,7 +18,7 @@ import torch
 from src.benchmarks import parse_options
 from src.nn import snake as snake_module
 
-DEFAULTS = {"preset": "dac_16khz", "batch": "4", "seconds": "1", "steps": "3", "warmup": "1",
+DEFAULTS = {"preset": "dac_16khz", "batch": 4, "seconds": 1.0, "steps": 3, "warmup": 1,
             "out": "bench/snake.json"}
 
 
@@ -57,7 +57,7 @@ def main(overrides: list[str]) -> dict:
     cfg = compose_train_config([f"preset={opts['preset']}"])
     torch.manual_seed(0)
     codec = build_codec(cfg).train()
-    wav = 0.1 * torch.randn(int(opts["batch"]), int(cfg.channels), int(float(opts["seconds"]) * cfg.sample_rate))
+    wav = 0.1 * torch.randn(opts["batch"], int(cfg.channels), int(opts["seconds"] * cfg.sample_rate))
 
     def step(backward: bool = True):
         out = codec(wav)
@@ -67,19 +67,19 @@ def main(overrides: list[str]) -> dict:
             codec.zero_grad(set_to_none=True)
 
     times: dict[str, list[float]] = {"eager": [], "function": []}
-    for i in range(int(opts["warmup"]) + int(opts["steps"])):
+    for i in range(opts["warmup"] + opts["steps"]):
         for name, series in times.items():
             with _variant(name):
                 start = time.perf_counter()
                 step()
-                if i >= int(opts["warmup"]):
+                if i >= opts["warmup"]:
                     series.append(time.perf_counter() - start)
     saved = {}
     for name in times:
         with _variant(name):
             saved[name] = _saved_bytes(step)
     result = {
-        "preset": opts["preset"], "batch": f"{opts['batch']} x {opts['seconds']} s", "device": "cpu",
+        "preset": opts["preset"], "batch": f"{opts['batch']} x {opts['seconds']:g} s", "device": "cpu",
         "threads": torch.get_num_threads(),
         **{f"step_s_{n}": statistics.median(t) for n, t in times.items()},
         **{f"saved_gb_{n}": b / 2**30 for n, b in saved.items()},

@@ -17,32 +17,17 @@ from pathlib import Path
 
 import torch
 
-BENCH_KEYS = {"mode": "throughput", "steps": "10", "warmup": "2", "batch": "4", "seconds": "1",
+from src.benchmarks import compose_bench_config, split_options
+
+BENCH_KEYS = {"mode": "throughput", "steps": 10, "warmup": 2, "batch": 4, "seconds": 1.0,
               "out": "bench/train.json"}
 
 
 def _split_args(overrides: list[str]) -> tuple[dict, list[str]]:
-    opts, rest = dict(BENCH_KEYS), []
-    for item in overrides:
-        key, _, value = item.partition("=")
-        (opts.__setitem__(key, value) if key in BENCH_KEYS else rest.append(item))
+    opts, rest = split_options(BENCH_KEYS, overrides)
     if opts["mode"] not in ("throughput", "step_time"):
         raise ValueError(f"mode={opts['mode']!r}: choose throughput or step_time")
     return opts, rest
-
-
-def _compose(overrides: list[str], run_dir: str):
-    """The training config as `src.train` composes it, with logging off and run_dir in a temp dir."""
-    from omegaconf import open_dict
-
-    from src.compose import compose_train_config
-
-    fixed = ["trainer.resume=none", "logger.wandb.enabled=false", "logger.tensorboard.enabled=false",
-             "logger.progress_bar=false", "trainer.val_metrics=[]"]
-    cfg = compose_train_config([*overrides, *fixed])
-    with open_dict(cfg):
-        cfg.run_dir = run_dir
-    return cfg
 
 
 def _sync(device: torch.device) -> None:
@@ -73,15 +58,15 @@ def main(overrides: list[str]) -> dict:
     from src.training.trainer import Trainer
 
     opts, rest = _split_args(overrides)
-    steps, warmup = int(opts["steps"]), int(opts["warmup"])
+    steps, warmup = opts["steps"], opts["warmup"]
     with tempfile.TemporaryDirectory() as run_dir:
-        cfg = _compose(rest, run_dir)
+        cfg = compose_bench_config(rest, run_dir)
         trainer = Trainer(cfg)
         if trainer.acc.device.type == "cuda":
             torch.cuda.reset_peak_memory_stats(trainer.acc.device)
         trainer.step = max(trainer.step, int(cfg.trainer.warmup_steps))  # measure the adversarial phase
         if opts["mode"] == "step_time":
-            size, seconds = int(opts["batch"]), float(opts["seconds"])
+            size, seconds = opts["batch"], opts["seconds"]
             batch = {"wav": torch.randn(size, int(cfg.channels), round(seconds * int(cfg.sample_rate)))}
             times = _timed_steps(trainer, lambda: [batch], warmup + steps)[warmup:]
             result = {"step_time_s": statistics.median(times), "batch": f"{size} x {seconds:g} s"}
