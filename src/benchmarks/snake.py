@@ -17,35 +17,34 @@ import torch
 
 from src.benchmarks import parse_options
 from src.nn import snake as snake_module
+from src.nn.snake import snake_eager
 
 DEFAULTS = {"preset": "dac_16khz", "batch": 4, "seconds": 1.0, "steps": 3, "warmup": 1,
             "out": "bench/snake.json"}
-
-
-def _eager_snake(x, alpha, inv_beta):
-    return x + inv_beta * torch.sin(alpha * x).pow(2)
 
 
 @contextmanager
 def _variant(name: str):
     """Route Snake1d/SnakeBeta through the eager formula while `name == "eager"`."""
     original = snake_module.snake
-    snake_module.snake = _eager_snake if name == "eager" else original
+    snake_module.snake = snake_eager if name == "eager" else original
     try:
         yield
     finally:
         snake_module.snake = original
 
 
-def _saved_bytes(step) -> int:
+def saved_bytes(run, min_numel: int = 1) -> int:
+    """Bytes autograd keeps for backward while `run()` builds its graph, each tensor once; tensors with
+    fewer than `min_numel` elements (parameters such as alpha) can be left out."""
     seen: dict[int, int] = {}
 
     def pack(t):
-        seen[id(t)] = t.numel() * t.element_size()
+        seen[id(t)] = t.numel() * t.element_size() if t.numel() >= min_numel else 0
         return t
 
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-        step(backward=False)
+        run()
     return sum(seen.values())
 
 
@@ -77,7 +76,7 @@ def main(overrides: list[str]) -> dict:
     saved = {}
     for name in times:
         with _variant(name):
-            saved[name] = _saved_bytes(step)
+            saved[name] = saved_bytes(lambda: step(backward=False))
     result = {
         "preset": opts["preset"], "batch": f"{opts['batch']} x {opts['seconds']:g} s", "device": "cpu",
         "threads": torch.get_num_threads(),
