@@ -153,6 +153,15 @@ class ResidualQuantizer(DiscreteQuantizer):
     layers: nn.ModuleList
     quantizer_dropout: float = 0.0
 
+    @staticmethod
+    def check_args(n_codebooks: int, **fractions: float) -> None:
+        """Refuse n_codebooks < 1 and any fraction (quantizer_dropout, skip_rvq_ratio) outside [0, 1]."""
+        if n_codebooks < 1:
+            raise ValueError(f"quantizer.n_codebooks={n_codebooks} must be >= 1")
+        for key, val in fractions.items():
+            if not 0.0 <= float(val) <= 1.0:
+                raise ValueError(f"quantizer.{key}={val} must be in [0, 1]")
+
     def residual(
         self, x: Tensor, mask: Tensor | None, n_use: int, train: bool, skip: Tensor | None = None
     ) -> QuantizerOutput:

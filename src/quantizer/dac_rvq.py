@@ -87,10 +87,7 @@ class DACResidualVQ(ResidualQuantizer):
         usage_window: int = 100,
     ) -> None:
         super().__init__()
-        if n_codebooks < 1:
-            raise ValueError(f"quantizer.n_codebooks={n_codebooks} must be >= 1")
-        if not 0.0 <= float(quantizer_dropout) <= 1.0:
-            raise ValueError(f"quantizer.quantizer_dropout={quantizer_dropout} must be in [0, 1]")
+        self.check_args(n_codebooks, quantizer_dropout=quantizer_dropout)
         self.input_dim = int(input_dim)
         self.output_dim = check_output_dim(type(self).__name__, output_dim, self.input_dim)
         self.n_codebooks, self.codebook_size = int(n_codebooks), int(codebook_size)

@@ -82,14 +82,7 @@ class ResidualVQ(ResidualQuantizer):
         seed: int = 0,
     ) -> None:
         super().__init__()
-        if n_codebooks < 1:
-            raise ValueError(f"quantizer.n_codebooks={n_codebooks} must be >= 1")
-        for key, val in (
-            ("quantizer_dropout", quantizer_dropout),
-            ("skip_rvq_ratio", skip_rvq_ratio),
-        ):
-            if not 0.0 <= float(val) <= 1.0:
-                raise ValueError(f"quantizer.{key}={val} must be in [0, 1]")
+        self.check_args(n_codebooks, quantizer_dropout=quantizer_dropout, skip_rvq_ratio=skip_rvq_ratio)
         self.input_dim = int(input_dim)
         self.output_dim = int(output_dim or input_dim)
         self.rvq_dim = int(rvq_dim or input_dim)
