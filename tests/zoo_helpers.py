@@ -23,6 +23,13 @@ def root_config(sample_rate: int = 16000, channels: int = 1, latent_dim: int = 1
     return OmegaConf.merge(base, groups)
 
 
+def discriminator_variant(name: str) -> dict:
+    """The values experiments/discriminator/<name>.yaml sets over the conf option it extends."""
+    node = OmegaConf.load(ROOT / "experiments" / "discriminator" / f"{name}.yaml")
+    (base,) = [d for d in node.defaults if d != "_self_"]
+    return OmegaConf.to_container(node[base])
+
+
 def group_node(group: str, option: str, overrides: dict | None = None):
     node = OmegaConf.load(ROOT / "conf" / group / f"{option}.yaml")
     return OmegaConf.merge(node, overrides or {})

@@ -9,18 +9,12 @@ from src.discriminator.mrd import MultiResolutionDiscriminator
 from src.discriminator.msd import MultiScaleDiscriminator
 from src.discriminator.msstft import MultiScaleSTFTDiscriminator
 from src.discriminator.multiband import MultiBandDiscriminator
+from tests.zoo_helpers import discriminator_variant
 
-BIGCODEC_STFT = {
-    "representation": "magnitude",
-    "stft_padding": "center",
-    "normalized": False,
-    "filters_scale": 2,
-    "max_filters": 16,
-    "kernel_size": [5, 5],
-    "stride": [2, 2],
-    "dilations": [1, 1, 1],
-    "first_stride": [2, 2],
-}
+# BigCodec's MS-STFT layout (the preset's variant) at tiny widths; the cases below set the STFT sizes
+STFT_SIZES = ("n_ffts", "hop_lengths", "win_lengths")
+BIGCODEC_STFT = {k: v for k, v in discriminator_variant("bigcodec_msstft").items() if k not in STFT_SIZES}
+BIGCODEC_STFT["max_filters"] = 16
 
 # name -> (class, tiny kwargs, number of sub-discriminators, feature maps per sub-discriminator)
 CASES = {

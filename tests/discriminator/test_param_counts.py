@@ -7,23 +7,11 @@ from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
 import src.config  # noqa: F401
+from tests.zoo_helpers import discriminator_variant
 
-# BigCodec (Xin et al. 2024) config/model/default.yaml, expressed with our keys
-BIGCODEC_MPD = {"filters": [16, 64, 256, 512, 512], "post_kernel_size": 2}
-BIGCODEC_MSSTFT = {
-    "n_ffts": [128, 256, 512, 1024, 2048],
-    "hop_lengths": [32, 64, 128, 256, 512],
-    "win_lengths": [128, 256, 512, 1024, 2048],
-    "representation": "magnitude",
-    "stft_padding": "center",
-    "normalized": False,
-    "filters_scale": 2,
-    "max_filters": 512,
-    "kernel_size": [5, 5],
-    "stride": [2, 2],
-    "dilations": [1, 1, 1],
-    "first_stride": [2, 2],
-}
+# BigCodec (Xin et al. 2024) config/model/default.yaml, expressed with our keys in the preset's variants
+BIGCODEC_MPD = discriminator_variant("bigcodec_mpd")
+BIGCODEC_MSSTFT = discriminator_variant("bigcodec_msstft")
 
 
 def count(repo_root, name, **overrides) -> int:
