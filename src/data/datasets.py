@@ -1,13 +1,13 @@
-"""Audio datasets: checked file lists, seeded random crops for training, whole utterances for eval.
+"""Audio data modules: file lists checked against a cached header index, split into crop/eval datasets.
 
 `AudioData` is what Hydra builds from `cfg.data`; `split(name)` gives a torch Dataset whose items
-are `{"wav": (C, T) float32, "item": str, "speaker": str}` and `collate` batches them.
+are `{"wav": (C, T) float32, "item": str, "speaker": str, "skipped": [...]}` and `collate` batches
+them. Headers come from `src.data.index` (scanned once per changed file); the content of a training
+file is checked when its crop is read (`src.data.crops`), of an eval file once, cached in the index.
 """
 from __future__ import annotations
 
-import hashlib
 import logging
-import math
 import os
 from collections import Counter
 from pathlib import Path
@@ -15,55 +15,31 @@ from pathlib import Path
 import torch
 from torch.utils.data import Dataset
 
-from src.data.audio import (
-    AudioError,
-    AudioInfo,
-    TooShortAudio,
-    audio_info,
-    check_mappable,
-    read_audio,
-)
+from src.data.audio import AudioError, AudioInfo, TooShortAudio, check_mappable
+from src.data.crops import CropDataset, UtteranceDataset, crop_seed  # noqa: F401 (re-exported)
+from src.data.index import AudioIndex
 from src.data.sources import SPLITS, Entry, find_audio, hash_split, read_manifest, speaker_of
 
 log = logging.getLogger("codeclab.data")
 
-_SCAN_CACHE: dict[tuple, AudioInfo | AudioError] = {}  # (path, size, mtime) -> result, per process
 _LOGGED: set[str] = set()  # paths already named in the log: each bad file is named once
-CROP_MARGIN_SECONDS = 0.01  # context read around a crop so soxr's filter edges fall outside it
 
 
 class EmptyDatasetError(RuntimeError):
     """No usable file is left in a split after the checks."""
 
 
-def scan_file(path: str) -> AudioInfo:
-    """sf.info plus one full read (catches NaN/Inf and truncated files); cached per process."""
-    try:
-        st = os.stat(path)
-        key = (path, st.st_size, st.st_mtime_ns)
-    except OSError:
-        key = (path, None, None)
-    if key not in _SCAN_CACHE:
-        try:
-            info = audio_info(path)
-            frames = read_audio(path).shape[-1]  # the header may lie (truncated file, VBR mp3)
-            _SCAN_CACHE[key] = AudioInfo(info.sample_rate, info.channels, frames)
-        except AudioError as err:
-            _SCAN_CACHE[key] = err
-    result = _SCAN_CACHE[key]
-    if isinstance(result, AudioError):
-        raise result
-    return result
-
-
 def scan(
-    entries: list[Entry], channels: int, min_seconds: float = 0.0
+    entries: list[Entry], headers: dict[str, AudioInfo | AudioError], channels: int,
+    min_seconds: float = 0.0,
 ) -> tuple[list[tuple[Entry, AudioInfo]], dict[str, AudioError]]:
-    """Check every entry once; returns (kept (entry, info) pairs, {path: error} for the skipped)."""
+    """Check every entry's header; returns (kept (entry, info) pairs, {path: error} for the skipped)."""
     kept, skipped = [], {}
     for entry in entries:
         try:
-            info = scan_file(entry.path)
+            info = headers[entry.path]
+            if isinstance(info, AudioError):
+                raise info
             check_mappable(info.channels, channels, entry.path)
             if info.duration < min_seconds:
                 raise TooShortAudio(
@@ -75,74 +51,9 @@ def scan(
     return kept, skipped
 
 
-def crop_seed(seed: int, epoch: int, index: int) -> int:
-    """A well-mixed 63-bit seed from (seed, epoch, index): nearby triples give unrelated crops."""
-    digest = hashlib.blake2b(f"{seed}:{epoch}:{index}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big") >> 1
-
-
-class UtteranceDataset(Dataset):
-    """Whole files (valid/test), converted to the model rate and channel count.
-
-    max_seconds: keep only the first max_seconds of each file (None = whole file)."""
-
-    def __init__(self, records, sample_rate: int, channels: int, max_seconds: float | None = None):
-        self.records, self.sample_rate, self.channels = list(records), int(sample_rate), int(channels)
-        self.max_seconds = max_seconds
-
-    def __len__(self) -> int:
-        return len(self.records)
-
-    def __getitem__(self, index: int) -> dict:
-        entry, info = self.records[index]
-        frames = -1 if self.max_seconds is None else math.ceil(self.max_seconds * info.sample_rate)
-        wav = read_audio(entry.path, self.sample_rate, self.channels, frames=frames)
-        if self.max_seconds is not None:
-            wav = wav[:, : round(self.max_seconds * self.sample_rate)]
-        return {"wav": wav, "item": entry.item, "speaker": entry.speaker}
-
-
-class CropDataset(UtteranceDataset):
-    """One random crop of `segment_seconds` per file and epoch (training).
-
-    The crop of item i in epoch e depends only on (seed, e, i), through its own torch.Generator, so
-    a resumed run (trainer restores the epoch via `set_epoch`) and any DataLoader worker layout
-    replay exactly the same audio."""
-
-    def __init__(self, records, sample_rate: int, channels: int, segment_seconds: float, seed: int = 0):
-        super().__init__(records, sample_rate, channels)
-        self.segment = round(segment_seconds * self.sample_rate)
-        self.seed, self.epoch = int(seed), 0
-
-    def set_epoch(self, epoch: int) -> None:
-        self.epoch = int(epoch)
-
-    def crop_start(self, index: int) -> int:
-        """Start of item `index`'s crop, in samples at the model rate."""
-        _, info = self.records[index]
-        n = info.frames * self.sample_rate // info.sample_rate
-        g = torch.Generator().manual_seed(crop_seed(self.seed, self.epoch, index))
-        return int(torch.randint(0, max(n - self.segment, 0) + 1, (1,), generator=g))
-
-    def __getitem__(self, index: int) -> dict:
-        entry, info = self.records[index]
-        start, rate, sr = self.crop_start(index), info.sample_rate, self.sample_rate
-        # Read from a native frame that falls exactly on a model-rate sample (a multiple of
-        # rate/gcd), with a margin, so the crop equals the same span of the whole file resampled.
-        block = rate // math.gcd(rate, sr)
-        margin = math.ceil(CROP_MARGIN_SECONDS * rate)
-        lo = max(start * rate // sr - margin, 0) // block * block
-        skip = start - lo * sr // rate
-        frames = math.ceil((skip + self.segment) * rate / sr) + margin
-        wav = read_audio(entry.path, sr, self.channels, offset=lo, frames=frames)
-        wav = wav[:, skip : skip + self.segment]
-        if wav.shape[-1] < self.segment:  # a rounding sample short at the very end of a file
-            wav = torch.nn.functional.pad(wav, (0, self.segment - wav.shape[-1]))
-        return {"wav": wav, "item": entry.item, "speaker": entry.speaker}
-
-
 def collate(items: list[dict]) -> dict:
-    """items -> {"wav": (B, C, T_max) zero-padded, "lengths": (B,) int64, "item": [..], "speaker": [..]}."""
+    """items -> {"wav": (B, C, T_max) zero-padded, "lengths": (B,) int64, "item": [..], "speaker": [..],
+    "skipped": [(path, kind, reason)] of the files replaced while reading these items}."""
     if not items:
         raise ValueError("collate: empty batch")
     lengths = torch.tensor([it["wav"].shape[-1] for it in items], dtype=torch.long)
@@ -150,7 +61,8 @@ def collate(items: list[dict]) -> dict:
     for b, it in enumerate(items):
         wav[b, :, : it["wav"].shape[-1]] = it["wav"]
     return {"wav": wav, "lengths": lengths, "item": [it["item"] for it in items],
-            "speaker": [it["speaker"] for it in items]}
+            "speaker": [it["speaker"] for it in items],
+            "skipped": [s for it in items for s in it.get("skipped", ())]}
 
 
 class AudioData:
@@ -163,17 +75,29 @@ class AudioData:
 
     def __init__(self, sample_rate: int, channels: int, segment_seconds: float = 1.0,
                  batch_size: int = 16, num_workers: int = 0, seed: int = 0,
-                 eval_max_seconds: float | None = None) -> None:
+                 eval_max_seconds: float | None = None, index_dir: str | None = None,
+                 index_workers: int = 0) -> None:
         if segment_seconds <= 0:
             raise ValueError(f"data.segment_seconds={segment_seconds}: must be > 0")
         self.sample_rate, self.channels = int(sample_rate), int(channels)
         self.segment_seconds, self.batch_size = float(segment_seconds), int(batch_size)
         self.num_workers, self.seed, self.eval_max_seconds = int(num_workers), int(seed), eval_max_seconds
-        self.skipped: dict[str, str] = {}
+        self.index_dir, self.index_workers = index_dir, int(index_workers)
+        self.skipped: dict[str, str] = {}  # path -> reason, for every file skipped (at start or read)
+        self.replaced: Counter = Counter()  # training items filled from another file, by kind of fault
         self._splits: dict[str, Dataset] = {}
 
     def entries(self, name: str) -> list[Entry]:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def index_anchor(self, name: str) -> Path:  # pragma: no cover - abstract
+        """The folder or manifest file whose header index (src.data.index) holds split `name`."""
+        raise NotImplementedError
+
+    def index_paths(self, name: str, entries: list[Entry]) -> list[str]:
+        """Every path that index covers (default: this split's); files it held and that are not
+        listed here are dropped from it."""
+        return [e.path for e in entries]
 
     def describe(self, name: str) -> str:
         """Where split `name` comes from, for error messages."""
@@ -187,21 +111,48 @@ class AudioData:
             self._splits[name] = self._build(name)
         return self._splits[name]
 
+    @property
+    def segment(self) -> int:
+        """The training crop in samples at the model rate."""
+        return round(self.segment_seconds * self.sample_rate)
+
+    def headers(self, name: str, entries: list[Entry]) -> dict[str, AudioInfo | AudioError]:
+        """Each entry's header from the cached index; eval files are decoded in full once (cached),
+        training files are checked when read (a bad one is replaced, see src.data.crops)."""
+        index = AudioIndex(self.index_anchor(name), self.index_dir, self.index_workers)
+        full = set() if name == "train" else {e.path for e in entries}
+        result = index.update(self.index_paths(name, entries), full)
+        log.info("%s split: index %s (%d files, %d scanned, %.2f s)", name, index.file,
+                 len(result), index.stats["scanned"], index.stats["seconds"])
+        return result
+
     def _build(self, name: str) -> Dataset:
         entries = self.entries(name)
-        min_seconds = self.segment_seconds if name == "train" else 0.0
-        kept, skipped = scan(entries, self.channels, min_seconds)
+        min_seconds = self.segment / self.sample_rate if name == "train" else 0.0
+        kept, skipped = scan(entries, self.headers(name, entries), self.channels, min_seconds)
         self._report(name, len(entries), kept, skipped)
         if name == "train":
-            return CropDataset(kept, self.sample_rate, self.channels, self.segment_seconds, self.seed)
+            return CropDataset(kept, self.sample_rate, self.channels, self.segment, self.seed)
         return UtteranceDataset(kept, self.sample_rate, self.channels, self.eval_max_seconds)
+
+    def watch(self, batches):
+        """Yield `batches` (a training DataLoader), naming once each file replaced while its items
+        were read -- in DataLoader workers, so only their batches carry the news to this process."""
+        for batch in batches:
+            for path, kind, reason in batch.get("skipped", ()):
+                self.replaced[kind] += 1
+                self._name(path, reason)
+            yield batch
+
+    def _name(self, path: str, reason: str) -> None:
+        self.skipped.setdefault(path, reason)
+        if path not in _LOGGED:
+            _LOGGED.add(path)
+            log.warning("skipping %s: %s", path, reason)
 
     def _report(self, name: str, found: int, kept: list, skipped: dict[str, AudioError]) -> None:
         for path, err in skipped.items():
-            self.skipped[path] = err.reason
-            if path not in _LOGGED:
-                _LOGGED.add(path)
-                log.warning("skipping %s: %s", path, err.reason)
+            self._name(path, err.reason)
         counts = ", ".join(f"{k}: {n}" for k, n in sorted(Counter(e.kind for e in skipped.values()).items()))
         if not kept:
             why = f"all {found} files were skipped ({counts})" if found else "no audio files found"
@@ -228,6 +179,7 @@ class FolderData(AudioData):
         self.valid_fraction, self.test_fraction = float(valid_fraction), float(test_fraction)
         self.speaker_level = speaker_level
         self.by_folder = (self.root / "train").is_dir()
+        self._files: list[Path] | None = None
 
     def describe(self, name: str) -> str:
         return f"data.root={self.root / name if self.by_folder else self.root}"
@@ -237,13 +189,29 @@ class FolderData(AudioData):
         if self.by_folder and not base.is_dir():
             raise FileNotFoundError(f"{self.root} has train/ but no {name}/ folder: add one, or "
                                     "remove the sub-folders to use a hash split")
+        prefix = str(base) + os.sep
         out = []
-        for path in find_audio(base):
+        for path in self.files():
+            if not str(path).startswith(prefix):
+                continue
             rel = path.relative_to(base)
             if self.by_folder or hash_split(rel.as_posix(), self.valid_fraction, self.test_fraction) == name:
                 out.append(Entry(str(path), path.relative_to(self.root).as_posix(),
                                  speaker_of(rel, self.speaker_level)))
         return out
+
+    def files(self) -> list[Path]:
+        """Every audio file under root, listed once per object (the index covers them all, so the
+        three splits share one index file)."""
+        if self._files is None:
+            self._files = find_audio(self.root)
+        return self._files
+
+    def index_anchor(self, name: str) -> Path:
+        return self.root
+
+    def index_paths(self, name: str, entries: list[Entry]) -> list[str]:
+        return [str(p) for p in self.files()]
 
 
 class ManifestData(AudioData):
@@ -262,3 +230,6 @@ class ManifestData(AudioData):
         if not self.manifests[name]:
             raise ValueError(f"data.{name} is not set: give a manifest for the {name} split")
         return read_manifest(self.manifests[name])
+
+    def index_anchor(self, name: str) -> Path:
+        return Path(self.manifests[name])

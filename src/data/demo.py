@@ -151,6 +151,9 @@ class DemoData(AudioData):
         build_corpus(self.root, workers=self.synth_workers)
         return read_manifest(self.root / f"{name}.jsonl")
 
+    def index_anchor(self, name: str) -> Path:
+        return self.root / f"{name}.jsonl"
+
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Build the demo corpus and print its counts.")

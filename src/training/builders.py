@@ -55,11 +55,13 @@ def build_train_loader(dataset, data, sampler, epoch: int, seed: int, pin: bool)
 
     if hasattr(dataset, "set_epoch"):
         dataset.set_epoch(epoch)
-    return DataLoader(
+    loader = DataLoader(
         dataset, batch_size=data.batch_size, sampler=sampler, collate_fn=collate_fn(data),
         num_workers=data.num_workers, drop_last=True, pin_memory=pin,
         generator=torch.Generator().manual_seed(seed * 7919 + epoch),
     )
+    watch = getattr(data, "watch", None)  # names the files replaced at read time (src.data.datasets)
+    return watch(loader) if watch is not None else loader
 
 
 def build_eval_loader(dataset, data):

@@ -8,6 +8,7 @@ import torch
 from hydra.utils import instantiate
 from omegaconf import OmegaConf
 from omegaconf.errors import MissingMandatoryValue
+from torch.utils.data import DataLoader
 
 from src.data.audio import read_audio
 from src.data.datasets import EmptyDatasetError, FolderData, ManifestData, collate, crop_seed
@@ -20,20 +21,33 @@ def folder(root, **kw) -> FolderData:
     return FolderData(root=str(root), valid_fraction=0.0, test_fraction=0.0, **{**SIZES, **kw})
 
 
+def read_epoch(data, epoch: int = 0) -> list[dict]:
+    """One epoch of the train split through a real DataLoader and `data.watch` (as the trainer reads)."""
+    ds = data.split("train")
+    ds.set_epoch(epoch)
+    loader = DataLoader(ds, batch_size=1, shuffle=False, collate_fn=data.collate)
+    return list(data.watch(loader))
+
+
 def test_bad_files_skipped_and_each_named_once(audio_folder, caplog):
     data = folder(audio_folder)
     with caplog.at_level(logging.INFO, logger="codeclab.data"):
         train = data.split("train")
         data.split("train")  # cached: no second scan, no second log line
-        folder(audio_folder).split("train")  # a new object rescans, but names no file again
-    assert sorted(r["item"] for r in (train[i] for i in range(len(train)))) == sorted(GOOD)
+        folder(audio_folder).split("train")  # a new object reads the index, but names no file again
+        batches = read_epoch(data) + read_epoch(data, 1)  # nan.wav is found when read, named once
+    # header faults are skipped at start; the NaN file passes its header and is replaced when read
+    assert len(train) == len(GOOD) + 1 and all(b["wav"].shape == (1, 1, 16000) for b in batches)
+    assert {b["item"][0] for b in batches} <= set(GOOD)
     assert {p.split("corpus/")[1] for p in data.skipped} == set(BAD)
     assert "too short for a 1 s crop" in data.skipped[str(audio_folder / "bad/short.wav")]
+    assert "NaN/Inf" in data.skipped[str(audio_folder / "bad/nan.wav")]
+    assert data.replaced == {"non-finite": 2}  # once per epoch
     skip_lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("skipping")]
     for name in BAD:
         assert sum(name in line for line in skip_lines) == 1, (name, skip_lines)
     summary = [r.getMessage() for r in caplog.records if "files kept" in r.getMessage()]
-    assert summary and "3 files kept, 4 skipped" in summary[0] and "unreadable: 1" in summary[0]
+    assert summary and "4 files kept, 3 skipped" in summary[0] and "unreadable: 1" in summary[0]
 
 
 def test_kept_files_are_downmixed_and_resampled(audio_folder):
@@ -59,7 +73,8 @@ def test_eval_split_keeps_short_files_and_stereo_output(audio_folder):
 
 
 def test_empty_dataset_is_a_clear_error(audio_folder, tmp_path):
-    with pytest.raises(EmptyDatasetError, match=r"bad.*all 4 files were skipped.*unreadable: 1"):
+    (audio_folder / "bad/nan.wav").unlink()  # its header is fine: it would be found only when read
+    with pytest.raises(EmptyDatasetError, match=r"bad.*all 3 files were skipped.*unreadable: 1"):
         folder(audio_folder / "bad").split("train")
     (tmp_path / "nothing").mkdir()
     with pytest.raises(EmptyDatasetError, match="no audio files found"):
