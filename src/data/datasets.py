@@ -18,7 +18,7 @@ from torch.utils.data import Dataset
 from src.data.audio import AudioError, AudioInfo, TooShortAudio, check_mappable
 from src.data.crops import CropDataset, UtteranceDataset, crop_seed  # noqa: F401 (re-exported)
 from src.data.index import AudioIndex
-from src.data.sources import SPLITS, Entry, find_audio, hash_split, read_manifest, speaker_of
+from src.data.sources import SPLITS, Entry, find_audio_paths, hash_split, read_manifest, speaker_of
 
 log = logging.getLogger("codeclab.data")
 
@@ -179,7 +179,7 @@ class FolderData(AudioData):
         self.valid_fraction, self.test_fraction = float(valid_fraction), float(test_fraction)
         self.speaker_level = speaker_level
         self.by_folder = (self.root / "train").is_dir()
-        self._files: list[Path] | None = None
+        self._files: list[str] | None = None
 
     def describe(self, name: str) -> str:
         return f"data.root={self.root / name if self.by_folder else self.root}"
@@ -189,29 +189,28 @@ class FolderData(AudioData):
         if self.by_folder and not base.is_dir():
             raise FileNotFoundError(f"{self.root} has train/ but no {name}/ folder: add one, or "
                                     "remove the sub-folders to use a hash split")
-        prefix = str(base) + os.sep
+        prefix, top = str(base) + os.sep, len(str(self.root)) + 1
         out = []
-        for path in self.files():
-            if not str(path).startswith(prefix):
+        for path in self.files():  # strings, not Paths: this loop runs once per file at every start
+            if not path.startswith(prefix):
                 continue
-            rel = path.relative_to(base)
-            if self.by_folder or hash_split(rel.as_posix(), self.valid_fraction, self.test_fraction) == name:
-                out.append(Entry(str(path), path.relative_to(self.root).as_posix(),
-                                 speaker_of(rel, self.speaker_level)))
+            rel = path[len(prefix) :].replace(os.sep, "/")
+            if self.by_folder or hash_split(rel, self.valid_fraction, self.test_fraction) == name:
+                out.append(Entry(path, path[top:].replace(os.sep, "/"), speaker_of(rel, self.speaker_level)))
         return out
 
-    def files(self) -> list[Path]:
+    def files(self) -> list[str]:
         """Every audio file under root, listed once per object (the index covers them all, so the
         three splits share one index file)."""
         if self._files is None:
-            self._files = find_audio(self.root)
+            self._files = find_audio_paths(self.root)
         return self._files
 
     def index_anchor(self, name: str) -> Path:
         return self.root
 
     def index_paths(self, name: str, entries: list[Entry]) -> list[str]:
-        return [str(p) for p in self.files()]
+        return self.files()
 
 
 class ManifestData(AudioData):

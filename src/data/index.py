@@ -119,6 +119,7 @@ class AudioIndex:
     def load(self) -> dict[str, Record]:
         """The records on disk keyed by absolute path ({} when absent, stale or unreadable)."""
         try:
+            base = str(self.base) + os.sep
             with open(self.file, encoding="utf-8") as f:
                 head = json.loads(f.readline() or "{}")
                 if head.get("codeclab_index") != VERSION:
@@ -127,7 +128,7 @@ class AudioIndex:
                 for line in f:
                     row = json.loads(line)
                     err = tuple(row["error"]) if row.get("error") else None
-                    path = os.path.join(self.base, row["path"])
+                    path = base + row["path"]
                     if ".." in row["path"]:  # a manifest entry outside the manifest's folder
                         path = os.path.normpath(path)
                     out[path] = Record(
@@ -251,7 +252,7 @@ def _bar(total: int, desc: str):
 
 
 def main(argv: list[str] | None = None) -> None:
-    from src.data.sources import find_audio, read_manifest
+    from src.data.sources import find_audio_paths, read_manifest
 
     parser = argparse.ArgumentParser(prog="python -m src.data.index",
                                      description="Build or refresh the header index of a folder or manifest.")
@@ -261,7 +262,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--full", action="store_true", help="decode every file too (NaN/Inf, truncation)")
     args = parser.parse_args(argv)
     src = Path(args.source).expanduser().resolve()
-    paths = [str(p) for p in find_audio(src)] if src.is_dir() else [e.path for e in read_manifest(src)]
+    paths = find_audio_paths(src) if src.is_dir() else [e.path for e in read_manifest(src)]
     index = AudioIndex(src, args.cache_dir, args.workers, progress=True)
     results = index.update(paths, set(paths) if args.full else frozenset())
     bad = {p: r for p, r in results.items() if isinstance(r, AudioError)}

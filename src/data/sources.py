@@ -25,19 +25,26 @@ class Entry:
 def find_audio(root: Path, extensions: frozenset[str] = AUDIO_EXTENSIONS) -> list[Path]:
     """All files under `root` (recursive, following links) whose extension soundfile reads; sorted
     so that every run and every rank sees the same order."""
+    return [Path(p) for p in find_audio_paths(root, extensions)]
+
+
+def find_audio_paths(root: str | Path, extensions: frozenset[str] = AUDIO_EXTENSIONS) -> list[str]:
+    """`find_audio` as path strings: 100k files are listed in a fraction of the time Path objects take."""
     found = []
     for folder, dirs, files in os.walk(root, followlinks=True):
         dirs[:] = [d for d in dirs if not d.startswith(".")]  # skip .cache, .git, half-written tmp dirs
-        found += [Path(folder) / f for f in files if Path(f).suffix.lower() in extensions]
-    return sorted(found)
+        prefix = folder + os.sep
+        found += [prefix + f for f in files if os.path.splitext(f)[1].lower() in extensions]
+    return sorted(found, key=lambda p: p.split(os.sep))  # the order of sorted Paths (by parts)
 
 
-def speaker_of(rel: Path, level: int | None) -> str:
+def speaker_of(rel: Path | str, level: int | None) -> str:
     """The `level`-th folder of a path relative to its split root (VCTK p225/x.wav -> 'p225';
     LibriTTS 19/198/x.wav -> '19'); '' when disabled or the file sits above that level."""
-    if level is None or len(rel.parts) <= level + 1:
+    parts = rel.parts if isinstance(rel, Path) else rel.split("/")
+    if level is None or len(parts) <= level + 1:
         return ""
-    return rel.parts[level]
+    return parts[level]
 
 
 def hash_split(rel: str, valid_fraction: float, test_fraction: float) -> str:
