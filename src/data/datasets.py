@@ -76,10 +76,17 @@ class AudioData:
     def __init__(self, sample_rate: int, channels: int, segment_seconds: float = 1.0,
                  batch_size: int = 16, num_workers: int = 0, seed: int = 0,
                  eval_max_seconds: float | None = None, index_dir: str | None = None,
-                 index_workers: int = 0) -> None:
+                 index_workers: int = 0, segment_frames: int | None = None,
+                 hop_length: int | None = None) -> None:
+        self.sample_rate, self.channels = int(sample_rate), int(channels)
+        self.segment_frames, self.hop_length = segment_frames, hop_length
+        if segment_frames is not None:  # a fixed number of tokens per crop, whatever the frame rate
+            if int(segment_frames) <= 0 or not hop_length or int(hop_length) <= 0:
+                raise ValueError(f"data.segment_frames={segment_frames} needs a positive integer and "
+                                 f"data.hop_length={hop_length} the encoder hop in samples (> 0)")
+            segment_seconds = int(segment_frames) * int(hop_length) / self.sample_rate
         if segment_seconds <= 0:
             raise ValueError(f"data.segment_seconds={segment_seconds}: must be > 0")
-        self.sample_rate, self.channels = int(sample_rate), int(channels)
         self.segment_seconds, self.batch_size = float(segment_seconds), int(batch_size)
         self.num_workers, self.seed, self.eval_max_seconds = int(num_workers), int(seed), eval_max_seconds
         self.index_dir, self.index_workers = index_dir, int(index_workers)
@@ -113,7 +120,9 @@ class AudioData:
 
     @property
     def segment(self) -> int:
-        """The training crop in samples at the model rate."""
+        """The training crop in samples at the model rate (segment_frames x hop_length when set)."""
+        if self.segment_frames is not None:
+            return int(self.segment_frames) * int(self.hop_length)
         return round(self.segment_seconds * self.sample_rate)
 
     def headers(self, name: str, entries: list[Entry]) -> dict[str, AudioInfo | AudioError]:

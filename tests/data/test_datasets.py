@@ -10,6 +10,7 @@ from omegaconf import OmegaConf
 from omegaconf.errors import MissingMandatoryValue
 from torch.utils.data import DataLoader
 
+import src.config  # noqa: F401  (registers ${prod:...} used by data.hop_length)
 from src.data.audio import read_audio
 from src.data.datasets import EmptyDatasetError, FolderData, ManifestData, collate, crop_seed
 from tests.data.conftest import BAD, GOOD, tone
@@ -176,3 +177,19 @@ def test_configs_instantiate_and_require_their_paths(repo_root, audio_folder, op
     data = instantiate(cfg.data)
     assert (data.sample_rate, data.channels, data.seed) == (24000, 1, 3)
     assert data.split("train")[0]["wav"].shape == (1, 24000)
+
+
+@pytest.mark.parametrize("encoder, hop", [("seanet", 320), ("dac", 512), ("mel", 256)])
+def test_segment_frames_crop_is_frames_times_the_encoder_hop(audio_folder, encoder, hop):
+    from src.compose import compose_train_config
+
+    extra = ["encoder.strides=[2,4,8,8]"] if encoder == "dac" else []  # DAC 44 kHz: hop 512
+    cfg = compose_train_config(["data=folder", f"data.root={audio_folder / 'good'}", f"encoder={encoder}",
+                                "data.segment_frames=20", "data.batch_size=2", *extra])
+    data = instantiate(cfg.data, _convert_="all")
+    assert data.hop_length == hop and data.segment == 20 * hop
+    assert data.segment_seconds == pytest.approx(20 * hop / 16000)  # what the trainer logs per step
+    ds = data.split("train")
+    assert all(ds[i]["wav"].shape == (1, 20 * hop) for i in range(len(ds)))
+    with pytest.raises(ValueError, match="data.segment_frames=0"):
+        folder(audio_folder, segment_frames=0, hop_length=hop)
