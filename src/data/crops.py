@@ -81,14 +81,19 @@ class CropDataset(UtteranceDataset):
         """The file that fills item `index` on `attempt` >= 1: a function of (seed, epoch, index,
         attempt) only, never of what this process read before (resume must draw the same)."""
         j = crop_seed(self.seed + 1, self.epoch, index, attempt) % len(self.records)
-        return j if j != index else (j + 1) % len(self.records)
+        return j if j != index % len(self.records) else (j + 1) % len(self.records)
 
     def __getitem__(self, index: int) -> dict:
+        return self.fetch(index, index)
+
+    def fetch(self, key: int, record: int) -> dict:
+        """A crop of file `record` drawn with `key` (the item index: crop and replacements depend on
+        (seed, epoch, key) only); a mix of datasets reads its sources this way."""
         skipped = []
         for attempt in range(MAX_ATTEMPTS):
-            record = index if attempt == 0 else self.replacement(index, attempt)
+            file = record if attempt == 0 else self.replacement(key, attempt)
             try:
-                item = self.read_crop(record, self.crop_start(index, attempt, record))
+                item = self.read_crop(file, self.crop_start(key, attempt, file))
             except AudioError as err:
                 skipped.append((err.path, err.kind, err.reason))
                 continue

@@ -60,9 +60,12 @@ def collate(items: list[dict]) -> dict:
     wav = items[0]["wav"].new_zeros(len(items), items[0]["wav"].shape[0], int(lengths.max()))
     for b, it in enumerate(items):
         wav[b, :, : it["wav"].shape[-1]] = it["wav"]
-    return {"wav": wav, "lengths": lengths, "item": [it["item"] for it in items],
-            "speaker": [it["speaker"] for it in items],
-            "skipped": [s for it in items for s in it.get("skipped", ())]}
+    out = {"wav": wav, "lengths": lengths, "item": [it["item"] for it in items],
+           "speaker": [it["speaker"] for it in items],
+           "skipped": [s for it in items for s in it.get("skipped", ())]}
+    if all("source" in it for it in items):  # data=mix: which source each item came from
+        out["source"] = [it["source"] for it in items]
+    return out
 
 
 class AudioData:
