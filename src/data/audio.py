@@ -6,6 +6,7 @@ to count skips (see the failure policy in shared/DESIGN.md).
 """
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -134,15 +135,37 @@ def check_finite(x: np.ndarray, path: str | Path) -> None:
         raise NonFiniteAudio(path, f"contains NaN/Inf ({bad} samples)")
 
 
+MEMBER = "::"  # "<shard.tar>::<offset>:<size>:<item>" names a member of a tar shard (src.data.shard)
+
+
+def open_source(path: str | Path):
+    """A file path for soundfile, or for a tar member reference the member's bytes (io.BytesIO):
+    one read at a known offset, no scan of the shard."""
+    text = str(path)
+    if MEMBER in text:
+        tar, _, span = text.rpartition(MEMBER)
+        offset, size = (int(v) for v in span.split(":", 2)[:2])  # then the item, for messages
+        try:
+            with open(tar, "rb") as f:
+                f.seek(offset)
+                blob = f.read(size)
+        except OSError as err:
+            raise MissingAudio(path, f"shard unreadable ({_short(err)})") from err
+        if len(blob) < size:
+            raise TruncatedAudio(path, f"truncated shard ({len(blob)} of {size} bytes)")
+        return io.BytesIO(blob)
+    if not Path(text).is_file():
+        raise MissingAudio(path, "file not found")
+    return text
+
+
 def read_native(path: str | Path, offset: int = 0, frames: int = -1) -> tuple[np.ndarray, int]:
     """Read `frames` native frames from `offset` (all by default) -> (float32 (C, T), native rate).
 
     Raises an AudioError subclass for a missing, unreadable (undecodable), empty or non-finite read."""
-    path = Path(path)
-    if not path.is_file():
-        raise MissingAudio(path, "file not found")
+    source = open_source(path)
     try:
-        data, rate = sf.read(str(path), start=offset, frames=frames, dtype="float32", always_2d=True)
+        data, rate = sf.read(source, start=offset, frames=frames, dtype="float32", always_2d=True)
     except Exception as err:
         raise UnreadableAudio(path, f"unreadable ({_short(err)})") from err
     x = np.ascontiguousarray(data.T)

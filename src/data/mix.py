@@ -1,6 +1,6 @@
 """Weighted mixing of datasets (DAC, Kumar et al. 2023: speech, music and general audio sampled by weight).
 
-`data=mix` with `data.sources={name: {weight: w, kind: folder|manifest|demo, <that kind's keys>}}`.
+`data=mix` with `data.sources={name: {weight: w, kind: folder|manifest|demo|webdataset, <that kind's keys>}}`.
 Training item i of epoch e comes from source s with probability weight_s / sum(weights), drawn from
 (seed, e, i) alone, then from a file of that source drawn the same way: any worker layout and a
 resumed run replay the same mix. Eval splits are the sources' eval splits one after the other, items
@@ -23,7 +23,7 @@ from src.data.sources import SPLITS
 log = logging.getLogger("codeclab.data")
 
 KINDS = {"folder": "src.data.datasets.FolderData", "manifest": "src.data.datasets.ManifestData",
-         "demo": "src.data.demo.DemoData"}
+         "demo": "src.data.demo.DemoData", "webdataset": "src.data.webdataset.WebDatasetData"}
 SHARED = ("sample_rate", "channels", "segment_seconds", "segment_frames", "hop_length", "batch_size",
           "num_workers", "seed", "eval_max_seconds", "index_dir", "index_workers")
 
