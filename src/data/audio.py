@@ -7,9 +7,8 @@ to count skips (see the failure policy in shared/DESIGN.md).
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import soundfile as sf
@@ -67,8 +66,7 @@ class TruncatedAudio(AudioError):
     kind = "truncated"
 
 
-@dataclass(frozen=True)
-class AudioInfo:
+class AudioInfo(NamedTuple):  # a NamedTuple, not a dataclass: made once per file at every start
     """What a scan learns about a file: its native rate, channel count and length in frames."""
 
     sample_rate: int

@@ -34,13 +34,16 @@ def scan(
     min_seconds: float = 0.0,
 ) -> tuple[list[tuple[Entry, AudioInfo]], dict[str, AudioError]]:
     """Check every entry's header; returns (kept (entry, info) pairs, {path: error} for the skipped)."""
-    kept, skipped = [], {}
+    kept, skipped, mappable = [], {}, {}
     for entry in entries:
         try:
             info = headers[entry.path]
             if isinstance(info, AudioError):
                 raise info
-            check_mappable(info.channels, channels, entry.path)
+            if info.channels not in mappable:  # one check per channel count, not per file
+                mappable[info.channels] = _mappable(info.channels, channels)
+            if mappable[info.channels] is not None:
+                check_mappable(info.channels, channels, entry.path)
             if info.duration < min_seconds:
                 raise TooShortAudio(
                     entry.path, f"too short for a {min_seconds:g} s crop ({info.duration:.2f} s)"
@@ -49,6 +52,14 @@ def scan(
         except AudioError as err:
             skipped[entry.path] = err
     return kept, skipped
+
+
+def _mappable(c_in: int, channels: int) -> AudioError | None:
+    try:
+        check_mappable(c_in, channels, "")
+    except AudioError as err:
+        return err
+    return None
 
 
 def collate(items: list[dict]) -> dict:

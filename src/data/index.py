@@ -20,8 +20,8 @@ import multiprocessing as mp
 import os
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from src.data.audio import AudioError, AudioInfo, audio_info, read_native
 
@@ -35,8 +35,7 @@ CHUNK = 256  # files per worker task: small enough for a smooth progress bar, la
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-@dataclass(frozen=True)
-class Record:
+class Record(NamedTuple):  # a NamedTuple: 100k of them are made at every start
     """One file's scan: its key (size, mtime_ns), header, or (error kind, reason); `full` marks a scan
     that decoded the whole file (NaN/Inf, truncation) rather than reading the header alone."""
 
@@ -124,17 +123,16 @@ class AudioIndex:
                 head = json.loads(f.readline() or "{}")
                 if head.get("codeclab_index") != VERSION:
                     return {}
-                out = {}
-                for line in f:
-                    row = json.loads(line)
-                    err = tuple(row["error"]) if row.get("error") else None
-                    path = base + row["path"]
-                    if ".." in row["path"]:  # a manifest entry outside the manifest's folder
-                        path = os.path.normpath(path)
-                    out[path] = Record(
-                        row["size"], row["mtime_ns"], row.get("frames", 0), row.get("sample_rate", 0),
-                        row.get("channels", 0), err, bool(row.get("full")))
-                return out
+                rows = json.loads("[" + ",".join(f.read().splitlines()) + "]")  # one call: 5x faster
+            out = {}
+            for row in rows:
+                path = base + row["path"]
+                if ".." in row["path"]:  # a manifest entry outside the manifest's folder
+                    path = os.path.normpath(path)
+                err = row.get("error")
+                out[path] = Record(row["size"], row["mtime_ns"], row.get("frames", 0), row.get("sample_rate", 0),
+                                   row.get("channels", 0), tuple(err) if err else None, "full" in row)
+            return out
         except (OSError, ValueError, KeyError, TypeError) as err:
             if self.file.exists():
                 log.warning("index %s is unreadable (%s): rebuilding it", self.file, err)
@@ -163,7 +161,7 @@ class AudioIndex:
         """Bring the index up to date for exactly `paths` (files no longer listed are dropped) and
         -> {path: AudioInfo | AudioError}. Paths in `full` need a whole-file decode once."""
         t0 = time.perf_counter()
-        keys = {p: _stat_key(p) for p in paths}
+        keys = _stat_keys(paths)
         cached = self.load()
         removed = sum(keys.get(p) is None for p in cached)  # gone from the listing, or from the disk
         self.scanned = []
@@ -220,12 +218,16 @@ class AudioIndex:
         return out
 
 
-def _stat_key(path: str) -> tuple[int, int] | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return st.st_size, st.st_mtime_ns
+def _stat_keys(paths: list[str]) -> dict[str, tuple[int, int] | None]:
+    """{path: (size, mtime_ns)}, None for a missing file (one tight loop: this runs per file per start)."""
+    keys, stat = {}, os.stat
+    for p in paths:
+        try:
+            st = stat(p)
+            keys[p] = (st.st_size, st.st_mtime_ns)
+        except OSError:
+            keys[p] = None
+    return keys
 
 
 def _stale(keys: dict, cached: dict[str, Record], full) -> list[str]:

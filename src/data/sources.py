@@ -5,16 +5,15 @@ import csv
 import hashlib
 import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from src.data.audio import AUDIO_EXTENSIONS
 
 SPLITS = ("train", "valid", "test")
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):  # a NamedTuple, not a dataclass: made once per file at every start
     """One candidate file: absolute `path`, `item` (path relative to the data root), `speaker`."""
 
     path: str
