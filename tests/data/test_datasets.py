@@ -193,3 +193,14 @@ def test_segment_frames_crop_is_frames_times_the_encoder_hop(audio_folder, encod
     assert all(ds[i]["wav"].shape == (1, 20 * hop) for i in range(len(ds)))
     with pytest.raises(ValueError, match="data.segment_frames=0"):
         folder(audio_folder, segment_frames=0, hop_length=hop)
+
+
+def test_num_workers_auto_is_zero_without_a_gpu(audio_folder):
+    from src.data.datasets import loader_workers
+
+    assert folder(audio_folder, num_workers="auto").num_workers == (0 if not torch.cuda.is_available()
+                                                                    else loader_workers("auto"))
+    assert 1 <= loader_workers("auto") <= 8 or not torch.cuda.is_available()
+    assert folder(audio_folder, num_workers=3).num_workers == 3
+    with pytest.raises(ValueError, match="data.num_workers=-1"):
+        folder(audio_folder, num_workers=-1)
