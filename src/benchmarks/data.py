@@ -3,7 +3,8 @@
 Start-up cost of a folder dataset and the read rate of training crops, on synthetic FLAC files made in a
 temp dir (`dir=` to choose where; copies of a few distinct files, so that writing 100k files is quick):
 - index cold (no index yet) and warm (unchanged files): `FolderData(root).split("train")` timed in a
-  fresh process each, as a training run starts; at `files` x `seconds` and at `big_files` x `big_seconds`;
+  fresh process each, as a training run starts, in wall-clock and in CPU seconds (this process and its
+  scan workers: the figure a loaded machine distorts least); at `files` x `seconds` and at `big_files` x `big_seconds`;
 - the previous start-up (decode every file in full, one process) on the same `files`, side by side;
 - crops per second of one worker (one process, one thread) at 16 kHz mono and at 44.1 kHz stereo, each
   from files that need resampling, and how many workers keep up with `batch` crops per `step_s` seconds
@@ -29,23 +30,26 @@ DEFAULTS = {"files": 2000, "seconds": 10.0, "big_files": 100000, "big_seconds": 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATES = 8  # distinct files per folder; the rest are byte copies (distinct inodes and paths)
 CHILD = """
-import json, sys, time
+import json, resource, sys, time
+def cpu():  # this process and its reaped children (the scan pool): load on the machine hardly moves it
+    return sum(r.ru_utime + r.ru_stime for r in map(resource.getrusage, (resource.RUSAGE_SELF,
+                                                                         resource.RUSAGE_CHILDREN)))
 t0 = time.perf_counter()
 from src.data.datasets import FolderData
-t1 = time.perf_counter()
+t1, c1 = time.perf_counter(), cpu()
 data = FolderData(root=sys.argv[1], sample_rate=16000, channels=1, segment_seconds=0.25)
 train = data.split("train")
-t2 = time.perf_counter()
-print(json.dumps({"import_s": t1 - t0, "split_s": t2 - t1, "train_items": len(train)}))
+t2, c2 = time.perf_counter(), cpu()
+print(json.dumps({"import_s": t1 - t0, "split_s": t2 - t1, "split_cpu_s": c2 - c1, "train_items": len(train)}))
 """
 LEGACY = """
-import sys, time
+import json, sys, time
 from src.data.audio import audio_info, read_native
 from src.data.sources import find_audio
-t0 = time.perf_counter()
+t0, c0 = time.perf_counter(), time.process_time()
 for p in find_audio(__import__("pathlib").Path(sys.argv[1])):
     audio_info(p); read_native(p)
-print(time.perf_counter() - t0)
+print(json.dumps([time.perf_counter() - t0, time.process_time() - c0]))
 """
 
 
@@ -85,16 +89,19 @@ def start_times(root: Path, hours: float, legacy: bool) -> dict:
     cold = json.loads(_child(CHILD, root))
     warm = json.loads(_child(CHILD, root))
     row = {"hours": hours, "cold_s": cold["split_s"], "warm_s": warm["split_s"],
-           "cold_x_realtime": hours * 3600 / cold["split_s"], "import_s": warm["import_s"],
+           "cold_cpu_s": cold["split_cpu_s"], "warm_cpu_s": warm["split_cpu_s"],
+           "cold_x_realtime": hours * 3600 / cold["split_s"],
+           "cold_x_realtime_cpu": hours * 3600 / cold["split_cpu_s"], "import_s": warm["import_s"],
            "train_items": cold["train_items"]}
     if legacy:
-        row["full_decode_s"] = float(_child(LEGACY, root))
+        row["full_decode_s"], row["full_decode_cpu_s"] = json.loads(_child(LEGACY, root))
         row["full_decode_x_realtime"] = hours * 3600 / row["full_decode_s"]
     return row
 
 
-def crop_rate(root: Path, sample_rate: int, channels: int, segment: float, n: int) -> float:
-    """Training crops read per second by one process with one thread (a DataLoader worker)."""
+def crop_rate(root: Path, sample_rate: int, channels: int, segment: float, n: int) -> tuple[float, float]:
+    """Training crops read per second (wall clock, and per CPU second) by one process with one thread
+    (a DataLoader worker)."""
     import torch
 
     from src.data.datasets import FolderData
@@ -104,10 +111,10 @@ def crop_rate(root: Path, sample_rate: int, channels: int, segment: float, n: in
                     valid_fraction=0.0, test_fraction=0.0).split("train")
     order = np.random.default_rng(0).integers(0, len(ds), n)
     ds[int(order[0])]  # first read: imports and soxr set-up are not counted
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for i in order:
         ds[int(i)]
-    return n / (time.perf_counter() - t0)
+    return n / (time.perf_counter() - t0), n / (time.process_time() - c0)
 
 
 def main(overrides: list[str]) -> dict:
@@ -132,10 +139,11 @@ def main(overrides: list[str]) -> dict:
         crops = {}
         for name, (file_rate, file_ch, rate, ch) in cases.items():
             make_folder(tmp / name, 64, 10.0, file_rate, file_ch)
-            rate_s = crop_rate(tmp / name, rate, ch, opts["segment"], opts["crops"])
+            rate_s, rate_cpu = crop_rate(tmp / name, rate, ch, opts["segment"], opts["crops"])
             need = opts["batch"] / opts["step_s"]
-            crops[name] = {"crops_per_s_per_worker": rate_s, "needed_crops_per_s": need,
-                           "workers_to_keep_up": int(np.ceil(need / rate_s))}
+            crops[name] = {"crops_per_s_per_worker": rate_s, "crops_per_cpu_s": rate_cpu,
+                           "needed_crops_per_s": need, "workers_to_keep_up": int(np.ceil(need / rate_s)),
+                           "workers_to_keep_up_on_free_cores": int(np.ceil(need / rate_cpu))}
         result["crops"] = {"segment_s": opts["segment"], "batch": opts["batch"],
                            "stated_gpu_step_s": opts["step_s"], **crops}
     finally:
