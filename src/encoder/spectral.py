@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from src.nn.convnext import ConvNeXtBlock
-from src.nn.spectral import check_padding, stft
+from src.nn.spectral import check_padding, mel_filterbank, stft
 
 # How the complex spectrum X = |X| e^{i phi} is shown to the network (per bin and audio channel):
 FEATURES = {
@@ -43,14 +43,15 @@ class SpectralEncoder(nn.Module):
 
     STFT (periodic Hann window of n_fft, frames as the ISTFT head places them) -> per-frame features
     (`features`, see FEATURES) -> Conv1d(k=embed_kernel_size) embed -> LayerNorm -> ConvNeXt x num_layers -> LayerNorm ->
-    Linear to latent_dim. The input is zero-padded to a multiple of hop_length, as every encoder here is.
+    Linear to latent_dim (+ a fixed log-mel skip with `mel_skip`, see _init_mel_skip). The input is
+    zero-padded to a multiple of hop_length, as every encoder here is.
     """
 
     def __init__(self, channels: int, latent_dim: int, hop_length: int = 320, n_fft: int | None = None,
                  padding: str = "same", features: str = "logmag_phase", dim: int = 256,
                  intermediate_dim: int = 768, num_layers: int = 4, layer_scale_init_value: float | None = None,
                  kernel_size: int = 7, embed_kernel_size: int = 1, compression: float = 0.3,
-                 log_floor: float = 1e-5) -> None:
+                 log_floor: float = 1e-5, mel_skip: bool = False, sample_rate: int = 16000) -> None:
         super().__init__()
         n_fft = n_fft or 4 * hop_length
         check_padding(padding, n_fft, hop_length, "encoder")
@@ -72,20 +73,46 @@ class SpectralEncoder(nn.Module):
         )
         self.final_norm = nn.LayerNorm(dim, eps=1e-6)
         self.out = nn.Linear(dim, latent_dim)
+        self.mel_skip = mel_skip
+        if mel_skip:
+            self._init_mel_skip(sample_rate)
 
-    def analyse(self, wav: Tensor) -> Tensor:
-        """wav: (B, C, T) -> features (B, C * K * per_bin, ceil(T / hop)) in float32."""
+    def _init_mel_skip(self, sample_rate: int) -> None:
+        """z = log-mel(|X|) + learned residual, the residual's output layer starting at zero.
+
+        The codec then starts as a fixed log-mel front end, whose latent the EMA codebooks can track from the
+        first step, and the ConvNeXt path learns what the mel bands miss (phase, fine structure) on top.
+        Measured on the demo corpus: a learned encoder alone lagged a fixed log-mel front end by ~15 % in mel
+        loss after 800 steps (docs/framerate.md).
+        """
+        if self.latent_dim % self.channels:
+            raise ValueError(f"encoder.mel_skip needs latent_dim ({self.latent_dim}) divisible by channels "
+                             f"({self.channels}): the skip is latent_dim / channels mel bands per channel")
+        n_mels = self.latent_dim // self.channels
+        fb = mel_filterbank(sample_rate, self.n_fft, n_mels, 0.0, sample_rate / 2)
+        self.register_buffer("mel_fb", fb, persistent=False)
+        nn.init.zeros_(self.out.weight)
+        nn.init.zeros_(self.out.bias)
+
+    def analyse(self, wav: Tensor) -> tuple[Tensor, Tensor | None]:
+        """wav: (B, C, T) -> features (B, C * K * per_bin, F) and, with mel_skip, log-mel (B, latent_dim, F)."""
         if wav.dim() != 3 or wav.shape[1] != self.channels:
             raise ValueError(f"SpectralEncoder expects (B, {self.channels}, T) (channels); got {tuple(wav.shape)}")
         wav = F.pad(wav.float(), (0, (-wav.shape[-1]) % self.hop_length))
         # the FFT runs in float32 even under autocast (complex half is not supported everywhere)
         with torch.autocast(wav.device.type, enabled=False):
             spec = stft(wav, self.n_fft, self.hop_length, self.window, self.padding)  # (B, C, K, F)
-            return spectral_features(spec, self.features, self.log_floor, self.compression)
+            feats = spectral_features(spec, self.features, self.log_floor, self.compression)
+            if not self.mel_skip:
+                return feats, None
+            mel = torch.einsum("mk,bckf->bcmf", self.mel_fb, spec.abs())
+            return feats, mel.clamp_min(self.log_floor).log().flatten(1, 2)
 
     def forward(self, wav: Tensor) -> Tensor:
-        x = self.embed(self.analyse(wav))
+        feats, skip = self.analyse(wav)
+        x = self.embed(feats)
         x = self.norm(x.transpose(1, 2)).transpose(1, 2)
         for block in self.blocks:
             x = block(x)
-        return self.out(self.final_norm(x.transpose(1, 2))).transpose(1, 2)
+        z = self.out(self.final_norm(x.transpose(1, 2))).transpose(1, 2)
+        return z if skip is None else z + skip

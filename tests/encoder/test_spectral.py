@@ -89,7 +89,7 @@ def test_frame_f_sees_the_samples_the_istft_head_writes_at_frame_f():
     s = 5 * HOP + HOP // 2 + 3  # not on a window edge, where the Hann window is exactly 0
     wav = torch.zeros(1, 1, 12 * HOP)
     wav[..., s] = 1.0
-    feats = e.analyse(wav)[0]  # (K, F)
+    feats = e.analyse(wav)[0][0]  # (K, F)
     lit = (feats > math.log(1e-4)).any(0).nonzero().flatten().tolist()
     left = (n_fft - HOP) // 2  # the head places frame f on padded samples [f * hop, f * hop + n_fft)
     assert lit == [f for f in range(12) if f * HOP <= s + left < f * HOP + n_fft]
@@ -102,3 +102,16 @@ def test_bad_config_names_the_key():
         enc(num_layers=0)
     with pytest.raises(ValueError, match=r"\(B, 1, T\)"):
         enc()(torch.randn(1, 2, 4 * HOP))
+
+
+def test_mel_skip_starts_as_the_fixed_log_mel_front_end_and_learns_on_top():
+    from src.encoder.mel import MelEncoder
+
+    e = enc(mel_skip=True, sample_rate=SR)
+    mel = MelEncoder(SR, 1, LATENT, n_mels=LATENT, n_fft=4 * HOP, hop_length=HOP, padding="same", log_floor=1e-5)
+    wav = 0.1 * torch.randn(2, 1, 9 * HOP)
+    assert torch.allclose(e(wav), mel(wav), atol=1e-5)
+    e(wav).square().mean().backward()
+    assert e.out.weight.grad.abs().sum() > 0  # the learned path gets gradient from the first step
+    with pytest.raises(ValueError, match="mel_skip"):
+        enc(channels=2, latent_dim=LATENT + 1, mel_skip=True)
