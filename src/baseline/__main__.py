@@ -1,4 +1,4 @@
-"""`python -m src.baseline codec=opus bitrate=6000 [encoder=opus-tools] [split=test] [data=...] [out=<dir>]`.
+"""`python -m src.baseline codec=opus bitrate=6000 [backend=opus-tools] [split=test] [data=...] [out=<dir>]`.
 
 Opus (RFC 6716) on a data split, scored like `python -m src.evaluate reference_dir=... decoded_dir=...`.
 Only this module sees the DictConfig.
@@ -38,13 +38,13 @@ def run(cfg: DictConfig) -> tuple[Path, dict, bool]:
     if not cfg.bitrate or cfg.bitrate <= 0:
         raise ValueError(f"bitrate={cfg.bitrate}: give a positive bitrate in bit/s (e.g. bitrate=6000)")
     check_names(cfg.metrics.names)
-    encoder = get_encoder(cfg.encoder)
+    encoder = get_encoder(cfg.backend)
     items = load_items(cfg)
     key = input_key(items, int(cfg.sample_rate), {
-        "codec": cfg.codec, "encoder": cfg.encoder, "encoder_version": encoder.version(),
+        "codec": cfg.codec, "backend": cfg.backend, "encoder_version": encoder.version(),
         "bitrate": float(cfg.bitrate), "calibrate": bool(cfg.calibrate), "split": cfg.split,
         "metrics": OmegaConf.to_container(cfg.metrics, resolve=True)})
-    cached = cache_root() / f"{cfg.codec}-{cfg.encoder}-{cfg.split}-{int(cfg.bitrate)}-{key_hash(key)}"
+    cached = cache_root() / f"{cfg.codec}-{cfg.backend}-{cfg.split}-{int(cfg.bitrate)}-{key_hash(key)}"
     out = Path(cfg.out) if cfg.out else cached
     reused = read_key(out) == key or read_key(cached) == key
     if read_key(out) != key:

@@ -80,8 +80,8 @@ class OpusTools:
     def __init__(self) -> None:
         missing = [t for t in ("opusenc", "opusdec") if shutil.which(t) is None]
         if missing:
-            raise FileNotFoundError(f"encoder=opus-tools needs {' and '.join(missing)} on PATH "
-                                    "(package opus-tools); or use encoder=libsndfile")
+            raise FileNotFoundError(f"backend=opus-tools needs {' and '.join(missing)} on PATH "
+                                    "(package opus-tools); or use backend=libsndfile")
 
     def version(self) -> str:
         out = subprocess.run(["opusenc", "--version"], check=False, capture_output=True, text=True)
@@ -113,7 +113,7 @@ ENCODERS = {"libsndfile": SndfileOpus, "opus-tools": OpusTools}
 
 def get_encoder(name: str):
     if name not in ENCODERS:
-        raise ValueError(f"encoder={name} is unknown; choose from {sorted(ENCODERS)}")
+        raise ValueError(f"backend={name} is unknown; choose from {sorted(ENCODERS)}")
     return ENCODERS[name]()
 
 

@@ -35,8 +35,8 @@ def row(path: Path) -> dict:
     br = result.get("bitrate") or {}
     means = {k: (result.get("metrics", {}).get(k) or {}).get("mean") for k, _, _ in COLUMNS}
     if br.get("codec"):  # a reference codec run (src.baseline)
-        encoder = (result.get("config", {}).get("baseline") or {}).get("encoder", "")
-        label = f"{br['codec']} {br['bitrate_nominal'] / 1000:g} kbps {encoder}".rstrip()
+        backend = (result.get("config", {}).get("baseline") or {}).get("backend", "")
+        label = f"{br['codec']} {br['bitrate_nominal'] / 1000:g} kbps {backend}".rstrip()
         measured, overhead = br.get("bitrate_measured"), br.get("container_overhead")
     else:  # a learned codec: the run directory above eval/
         run = path.parent.parent if path.parent.name == "eval" else path.parent
