@@ -6,8 +6,15 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from src.baseline.opus import (OpusTools, SndfileOpus, compression_level, measure, ogg_packets,
-                               sndfile_target, vendor)
+from src.baseline.opus import (
+    OpusTools,
+    SndfileOpus,
+    compression_level,
+    measure,
+    ogg_packets,
+    sndfile_target,
+    vendor,
+)
 from src.baseline.run import calibrate
 from src.data.audio import read_audio
 
