@@ -61,7 +61,8 @@ def format_rows(rows: list[dict]) -> str:
                      + "".join(f"{_fmt(r[k], d):>10}" for k, _, d in COLUMNS) + f"{_fmt(r['n']):>7}")
     overheads = [r["overhead"] for r in rows if r["overhead"] is not None]
     if overheads:
-        lines.append(NOTE.format(overhead=f"{min(overheads):.0f}-{max(overheads):.0f} bit/s"))
+        lo, hi = round(min(overheads)), round(max(overheads))
+        lines.append(NOTE.format(overhead=f"{lo} bit/s" if lo == hi else f"{lo}-{hi} bit/s"))
     return "\n".join(lines)
 
 
