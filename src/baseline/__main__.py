@@ -5,6 +5,7 @@ Only this module sees the DictConfig.
 """
 from __future__ import annotations
 
+import fcntl
 import json
 from pathlib import Path
 
@@ -51,9 +52,12 @@ def run(cfg: DictConfig) -> tuple[Path, dict, bool]:
         if out.exists() and any(out.iterdir()) and out != cached:
             raise FileExistsError(f"out={out} holds other files ({KEY_FILE} absent or for other inputs); "
                                   "choose a new out= or remove it")
-        if read_key(cached) != key:
-            compute(cached, items, int(cfg.sample_rate), key, encoder,
-                    {"num_workers": cfg.num_workers, "chunk_size": cfg.chunk_size})
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        with open(cached.parent / f".{cached.name}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # two `make demo`s at once compute a key only once
+            if read_key(cached) != key:
+                compute(cached, items, int(cfg.sample_rate), key, encoder,
+                        {"num_workers": cfg.num_workers, "chunk_size": cfg.chunk_size})
         if out != cached:
             link_tree(cached, out)
     result = json.loads((out / "eval" / "metrics.json").read_text())
