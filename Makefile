@@ -37,6 +37,10 @@ demo: setup
 	rm -rf $(DEMO_DIR)
 	$(PYTHON) -m src.train preset=demo hydra.run.dir=$(DEMO_DIR) $(DEMO_ARGS)
 	$(PYTHON) -m src.evaluate run_dir=$(DEMO_DIR)
+	for b in 6000 8000 12000; do $(PYTHON) -m src.baseline codec=opus bitrate=$$b metrics=fast \
+	  out=$(DEMO_DIR)/opus-$$b || exit 1; done
+	$(PYTHON) -m src.baseline.table $(DEMO_DIR)/eval/metrics.json $(DEMO_DIR)/opus-6000 $(DEMO_DIR)/opus-8000 \
+	  $(DEMO_DIR)/opus-12000
 
 train: setup
 	$(PYTHON) -m src.train $(ARGS)
