@@ -5,7 +5,7 @@ Quality per CPU minute: each stack trains for the same wall-clock budget (`train
 `python -m src.train` subprocess at a time so that nothing else of ours competes for the cores, into a
 fresh run directory under <runs_dir>/<time>/; then its exported codec is scored on the test split by the
 evaluation suite. A stack is `<preset>` or `<preset>+<variant>[+...]`, the variants being named lists of
-overrides in experiments/bench/learn_variants.yaml; the remaining key=value arguments are Hydra overrides
+overrides in experiments/bench_learn_variants.yaml; the remaining key=value arguments are Hydra overrides
 applied to every stack. Repeat r trains with seed=<seed>+r. Writes one JSON (out=) and its markdown table
 (the same path with .md), and prints the table. docs/bench_learn.md says what the figures mean.
 """
@@ -25,7 +25,7 @@ from src.benchmarks import split_options
 
 ROOT = Path(__file__).resolve().parents[2]
 PRESETS = ROOT / "experiments" / "preset"
-VARIANTS = ROOT / "experiments" / "bench" / "learn_variants.yaml"
+VARIANTS = ROOT / "experiments" / "bench_learn_variants.yaml"
 DEFAULTS = {"stacks": "[demo_waveform,demo]", "minutes": 3.0, "repeats": 1, "max_items": 40, "seed": 0,
             "metrics": "[mel_distance,pesq_wb,stoi]", "runs_dir": "bench/learn_runs", "out": "bench/learn.json"}
 # the run is measured, not watched: no W&B/TensorBoard writers, no bar, no post-run eval (scored here instead)

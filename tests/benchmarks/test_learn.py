@@ -21,7 +21,7 @@ METRICS = ["mel_distance", "pesq_wb", "stoi"]
 
 def test_stack_syntax_maps_presets_and_named_variants_to_overrides():
     assert parse_list("stacks", "[tiny, tiny+ema]") == parse_list("stacks", "tiny,tiny+ema") == ["tiny", "tiny+ema"]
-    variants = load_variants()  # experiments/bench/learn_variants.yaml
+    variants = load_variants()  # experiments/bench_learn_variants.yaml
     assert resolve_stack("tiny", variants) == ["preset=tiny"]
     assert resolve_stack("demo+adversary+no_validation", variants) == [
         "preset=demo", *variants["adversary"], *variants["no_validation"]]
