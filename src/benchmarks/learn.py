@@ -99,8 +99,10 @@ def run_one(stack: str, overrides: list[str], run_dir: Path, opts: dict, seed: i
         return record
     summary = json.loads((run_dir / "summary.json").read_text())
     steps = summary["step"] - summary["start_step"]
-    record.update(steps=summary["step"], stopped_on=summary["stopped_on"], train_seconds=summary["train_seconds"],
-                  steps_per_s=steps / max(summary["train_seconds"], 1e-9))
+    # step_seconds: loop start to the end of the last step (in-loop validations included); train_seconds adds
+    # the final validation, demo, checkpoint and export, which come after the budget
+    record.update(steps=summary["step"], stopped_on=summary["stopped_on"], step_seconds=summary["step_seconds"],
+                  train_seconds=summary["train_seconds"], steps_per_s=steps / max(summary["step_seconds"], 1e-9))
     record.update(score_run(run_dir, metrics, opts["max_items"]))
     return record
 
@@ -130,9 +132,10 @@ def _cell(agg: dict | None) -> str:
 
 
 def format_table(result: dict) -> str:
-    """Markdown: one row per run (metric cells: mean ± ci95 over the test items), then notes."""
+    """Markdown: one row per run, then notes. train s: to the end of the last step; final s: the final
+    validation, checkpoint and export after it; metric cells: mean ± ci95 over the test items."""
     metrics = result["metrics"]
-    head = ["stack", "seed", "steps", "stopped on", "train s", "steps/s", *(LABELS.get(m, m) for m in metrics),
+    head = ["stack", "seed", "steps", "stopped on", "train s", "final s", "steps/s", *(LABELS.get(m, m) for m in metrics),
             "nominal kbps", "entropy kbps"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     notes = []
@@ -142,8 +145,8 @@ def format_table(result: dict) -> str:
             continue
         br = r.get("bitrate") or {}
         kbps = [f"{br[k] / 1000:.2f}" if br.get(k) is not None else "-" for k in ("bitrate_nominal", "bitrate_entropy")]
-        cells = [r["stack"], str(r["seed"]), str(r["steps"]), r["stopped_on"], f"{r['train_seconds']:.0f}",
-                 f"{r['steps_per_s']:.2f}", *(_cell(r["metrics"].get(m)) for m in metrics), *kbps]
+        cells = [r["stack"], str(r["seed"]), str(r["steps"]), r["stopped_on"], f"{r['step_seconds']:.0f}",
+                 f"{r['train_seconds'] - r['step_seconds']:.0f}", f"{r['steps_per_s']:.2f}", *(_cell(r["metrics"].get(m)) for m in metrics), *kbps]
         lines.append("| " + " | ".join(cells) + " |")
         if r["stopped_on"] == "max_steps":
             notes.append(f"{r['stack']} (seed {r['seed']}) reached its max_steps before the {result['minutes']:g}-minute "

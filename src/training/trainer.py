@@ -75,7 +75,8 @@ class Trainer(RunStateMixin):
         self.step = self.epoch = self.batch_in_epoch = 0
         self.nonfinite_run = self.nonfinite_total = 0
         self.resumed_from = None
-        self.stopped_on, self.start_step, self.train_seconds = None, 0, 0.0  # filled by fit() for summary.json
+        # filled by fit() for summary.json
+        self.stopped_on, self.start_step, self.step_seconds, self.train_seconds = None, 0, 0.0, 0.0
         self._window: dict[str, torch.Tensor] = {}
         self._window_steps, self._window_start = 0, time.perf_counter()
         self.logger: RunLogger | None = None
@@ -222,6 +223,7 @@ class Trainer(RunStateMixin):
         while self.step < int(t.max_steps):
             logs = self.train_step([next(batches) for _ in range(accum)])
             self._after_step(logs)
+            self.step_seconds = time.perf_counter() - start  # to the end of the last step: the budget's figure
             last = self.step == int(t.max_steps)
             out_of_time = not last and self._out_of_time(start)  # same on every rank, so the collective is too
             last = last or out_of_time

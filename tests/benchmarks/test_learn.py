@@ -42,7 +42,7 @@ def test_bad_stack_is_refused_before_any_training(tmp_path):
 def _run(stack, seed, steps, stopped_on, mel, pesq, stoi):
     metrics = {"mel_distance": aggregate(mel), "pesq_wb": aggregate(pesq), "stoi": aggregate(stoi)}
     return {"stack": stack, "seed": seed, "run_dir": f"runs/{stack}", "steps": steps, "stopped_on": stopped_on,
-            "train_seconds": 180.4, "steps_per_s": steps / 180.4, "metrics": metrics,
+            "step_seconds": 180.4, "train_seconds": 191.6, "steps_per_s": steps / 180.4, "metrics": metrics,
             "bitrate": {"bitrate_nominal": 6400.0, "bitrate_entropy": 6112.5}}
 
 
@@ -52,10 +52,10 @@ def test_table_rows_notes_and_summary_over_seeds():
             _run("demo_waveform", 0, 400, "max_steps", [0.4, 0.5], [1.1, 1.2], [0.7, 0.8]),
             {"stack": "demo+adversary", "seed": 0, "run_dir": "runs/x", "error": "src.train exited with 1"}]
     table = format_table({"minutes": 3.0, "metrics": METRICS, "runs": runs}).splitlines()
-    assert table[0] == ("| stack | seed | steps | stopped on | train s | steps/s | mel distance | PESQ-wb | STOI "
+    assert table[0] == ("| stack | seed | steps | stopped on | train s | final s | steps/s | mel distance | PESQ-wb | STOI "
                         "| nominal kbps | entropy kbps |")
     # PESQ of seed 0: one item excluded, so a mean without a ci95
-    assert table[2] == "| demo | 0 | 2000 | max_minutes | 180 | 11.09 | 0.250 ± 0.635 | 1.500 | 0.850 ± 0.635 | 6.40 | 6.11 |"
+    assert table[2] == "| demo | 0 | 2000 | max_minutes | 180 | 11 | 11.09 | 0.250 ± 0.635 | 1.500 | 0.850 ± 0.635 | 6.40 | 6.11 |"
     assert table[5] == "| demo+adversary | 0 | failed: see runs/x/bench_train.log |"
     assert table[-1].startswith("note: demo_waveform (seed 0) reached its max_steps before the 3-minute budget")
     summary = summarise(runs, METRICS)
@@ -82,7 +82,8 @@ def test_tiny_stack_trains_on_the_budget_and_is_scored(tmp_path):
     assert json.loads(out.read_text()) == result
     (run,) = result["runs"]
     assert "error" not in run, run.get("error")
-    assert run["stopped_on"] == "max_minutes" and 0 < run["steps"] < 100000 and run["train_seconds"] >= 1.2
+    assert run["stopped_on"] == "max_minutes" and 0 < run["steps"] < 100000
+    assert 1.2 <= run["step_seconds"] <= run["train_seconds"] and run["steps_per_s"] > 0
     assert [p.name for p in list_checkpoints(run["run_dir"])] == [f"step_{run['steps']:08d}"]
     assert Codec.load(run["run_dir"]).sample_rate == 16000
     assert all(run["overrides"].count(o) == 1 for o in FIXED) and "preset=tiny" in run["overrides"]
