@@ -209,6 +209,8 @@ class RunStateMixin:
         summary = {"step": self.step, "world_size": self.acc.num_processes, "rank_digests": digests,
                    "ranks_in_sync": all(d == digests[0] for d in digests), "nonfinite_skipped": self.nonfinite_total,
                    "resumed_from": self.resumed_from, "ema": self.ema is not None,
+                   "stopped_on": self.stopped_on, "start_step": self.start_step,
+                   "step_seconds": self.step_seconds, "train_seconds": self.train_seconds,
                    "validation": getattr(self, "last_validation", {})}
         if self.acc.is_main_process:
             self.eval_model().save(self.run_dir / WEIGHTS_FILE)
