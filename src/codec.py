@@ -166,5 +166,12 @@ class Codec(nn.Module):
                     f"{CONFIG_FILE} (written at the end of `python -m src.train`)"
                 )
         codec = build_codec(load_run_config(config))
-        codec.load_state_dict(load_file(str(weights), device=map_location))
+        try:
+            state = load_file(str(weights), device=map_location)
+        except Exception as err:  # noqa: BLE001 -- SafetensorError / OSError name no file
+            raise ValueError(
+                f"{weights}: not a readable safetensors file ({type(err).__name__}: {err}); it is truncated or "
+                "corrupt: export it again, or load a checkpoint (checkpoints/step_*/codec.safetensors)"
+            ) from err
+        codec.load_state_dict(state)
         return codec.eval()
