@@ -168,7 +168,7 @@ class Codec(nn.Module):
         codec = build_codec(load_run_config(config))
         try:
             state = load_file(str(weights), device=map_location)
-        except Exception as err:  # noqa: BLE001 -- SafetensorError / OSError name no file
+        except Exception as err:  # SafetensorError / OSError name no file
             raise ValueError(
                 f"{weights}: not a readable safetensors file ({type(err).__name__}: {err}); it is truncated or "
                 "corrupt: export it again, or load a checkpoint (checkpoints/step_*/codec.safetensors)"

@@ -279,7 +279,7 @@ def _read(file: Path, loader):
     """loader(file), with any failure (truncated safetensors, bad zip, refused pickle) naming the file."""
     try:
         return loader(file)
-    except Exception as err:  # noqa: BLE001 -- SafetensorError, OSError, RuntimeError, UnpicklingError, ...
+    except Exception as err:  # SafetensorError, OSError, RuntimeError, UnpicklingError, ...
         raise CorruptCheckpoint(f"{file}: cannot be read ({type(err).__name__}: {err})") from err
 
 
