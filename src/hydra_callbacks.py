@@ -1,7 +1,7 @@
 """Hydra callbacks of `python -m src.train` (registered under hydra.callbacks in conf/train.yaml).
 
 RunDirGuard: before Hydra writes anything into the run directory (.hydra/, train.log), refuse a
-  trainer.resume that would destroy the run already there (src.training.checkpoint.check_run_dir).
+  trainer.resume that would destroy the run already there (src.training.resume.check_run_dir).
 SweepStatus: a multirun catches each job's failure (error.txt, so that the grid goes on); at the end of the
   sweep it says how many jobs failed and exits non-zero, so that `make ablate` and CI see the failure.
 """
@@ -31,7 +31,7 @@ class RunDirGuard(Callback):
     def on_run_start(self, config: DictConfig, **kwargs) -> None:
         if "trainer" not in config:
             return
-        from src.training.checkpoint import RunDirInUse, check_run_dir
+        from src.training.resume import RunDirInUse, check_run_dir
 
         try:
             check_run_dir(config.trainer.get("resume"), run_dir_of(config))

@@ -19,13 +19,12 @@ from src.training import builders, validation
 from src.training.checkpoint import (
     CheckpointWriter,
     CorruptCheckpoint,
-    RunDirInUse,
     capture_rng,
-    load_resume,
     read_checkpoint,
     restore_rng,
 )
 from src.training.loggers import METRICS_FILE, truncate_jsonl
+from src.training.resume import RunDirInUse, load_resume
 
 log = logging.getLogger(__name__)
 SUMMARY_FILE = "summary.json"

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from src.training.checkpoint import RunDirInUse, list_checkpoints
+from src.training.checkpoint import list_checkpoints
+from src.training.resume import RunDirInUse
 from src.training.trainer import Trainer
 from tests.training.helpers import ROOT, cli_args, toy_config
 
