@@ -42,11 +42,15 @@ class RunDirGuard(Callback):
 
 def failed_jobs(sweep_dir: Path, since: float) -> tuple[list[str], int]:
     """-> (names of the jobs of this sweep that wrote error.txt, number of jobs run) under sweep_dir;
-    jobs are recognised by their .hydra/ written at or after `since` (an earlier sweep's are ignored)."""
+    a job counts when Hydra wrote its .hydra/overrides.yaml at or after `since` (a file's mtime, not the
+    directory's: a sweep re-run into the same dir rewrites the files in place)."""
+    def written(path: Path) -> bool:
+        return path.is_file() and path.stat().st_mtime >= since
+
     if not sweep_dir.is_dir():
         return [], 0
-    jobs = [d for d in sweep_dir.iterdir() if (d / ".hydra").is_dir() and (d / ".hydra").stat().st_mtime >= since]
-    failed = [d.name for d in jobs if (d / ERROR_FILE).is_file() and (d / ERROR_FILE).stat().st_mtime >= since]
+    jobs = [d for d in sweep_dir.iterdir() if written(d / ".hydra" / "overrides.yaml")]
+    failed = [d.name for d in jobs if written(d / ERROR_FILE)]
     return sorted(failed, key=lambda n: (len(n), n)), len(jobs)
 
 
