@@ -22,7 +22,9 @@ from src.reporting.table import (
 )
 
 LEGEND = ("Train columns: the last `split=train` line of metrics.jsonl. Eval columns: mean ± 95% CI over "
-          "the test items; `excl.` = items the metric could not score (not averaged in).")
+          "the test items; `excl.` = items whose reference the metric could not score (not averaged in); "
+          "`codec-failed` = items whose decoded audio was empty, non-finite or silent (averaged in at the "
+          "metric's worst value).")
 REPORT_FILES = ("report.md", "report.csv", "bitrate_vs_quality.png", "training_curves.png")
 
 

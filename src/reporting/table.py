@@ -58,7 +58,7 @@ class Table:
         cols = ["job", *self.swept, "status", "step"]
         cols += [f"train/{k}" for k in self.train]
         for m in self.metrics:
-            cols += [f"eval/{m}", f"eval/{m}/ci95", f"eval/{m}/n", f"eval/{m}/n_excluded"]
+            cols += [f"eval/{m}", f"eval/{m}/ci95", f"eval/{m}/n", f"eval/{m}/n_excluded", f"eval/{m}/codec_failed"]
         return cols + list(BITRATE_KEYS) + ["error"]
 
 
@@ -73,7 +73,7 @@ def build_table(jobs: list[JobRecord]) -> Table:
         row.update({k: job.choices.get(k, "") for k in swept})
         row.update({f"train/{k}": v for k, v in job.train.items()})
         for name, stats in job.eval_metrics.items():
-            for field in ("mean", "ci95", "n", "n_excluded"):
+            for field in ("mean", "ci95", "n", "n_excluded", "codec_failed"):
                 key = f"eval/{name}" if field == "mean" else f"eval/{name}/{field}"
                 row[key] = stats.get(field)
         row.update({k: job.bitrate.get(k) for k in BITRATE_KEYS})
@@ -99,7 +99,8 @@ def _md_cell(text: str) -> str:
 
 
 def _md_metric(row: dict, name: str) -> str:
-    """`mean ± ci95`, plus how many items the metric could not score (never averaged in as 0)."""
+    """`mean ± ci95`, plus how many items the metric could not score (never averaged in as 0) and how many
+    decoded items failed (averaged in at the metric's worst value)."""
     mean = row.get(f"eval/{name}")
     if mean is None:
         return ""
@@ -108,6 +109,8 @@ def _md_metric(row: dict, name: str) -> str:
         text += f" ± {fmt(row[f'eval/{name}/ci95'])}"
     if row.get(f"eval/{name}/n_excluded"):
         text += f" ({row[f'eval/{name}/n_excluded']} excl.)"
+    if row.get(f"eval/{name}/codec_failed"):
+        text += f" ({row[f'eval/{name}/codec_failed']} codec-failed)"
     return text
 
 

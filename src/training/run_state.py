@@ -18,12 +18,13 @@ from src.codec import CONFIG_FILE, WEIGHTS_FILE
 from src.training import builders, validation
 from src.training.checkpoint import (
     CheckpointWriter,
+    CorruptCheckpoint,
     capture_rng,
     read_checkpoint,
-    resolve_resume,
     restore_rng,
 )
 from src.training.loggers import METRICS_FILE, truncate_jsonl
+from src.training.resume import RunDirInUse, load_resume
 
 log = logging.getLogger(__name__)
 SUMMARY_FILE = "summary.json"
@@ -72,15 +73,21 @@ class RunStateMixin:
 
     def resume(self) -> None:
         """Restore everything from trainer.resume (auto / none / path); the main process picks the path."""
-        holder = [None]
+        holder, ckpt, error = [None, None], None, None
         if self.acc.is_main_process:
-            path = resolve_resume(self.cfg.trainer.resume, self.run_dir)
-            holder = [str(path) if path else None]
+            try:  # refuses a resume that would destroy the run in run_dir; skips a corrupt newest checkpoint
+                path, ckpt = load_resume(self.cfg.trainer.resume, self.run_dir, self.acc.process_index)
+                holder = [str(path) if path else None, None]
+            except (RunDirInUse, CorruptCheckpoint) as err:
+                error, holder = err, [None, f"{type(err).__name__}: {err}"]
         if self.acc.num_processes > 1:
             broadcast_object_list(holder, from_process=0)
+        if holder[1] is not None:  # every rank stops with rank 0's reason (none would wait forever)
+            raise error if error is not None else RuntimeError(f"rank 0 refused to resume: {holder[1]}")
         if holder[0] is None:
             return
-        ckpt = read_checkpoint(Path(holder[0]), self.acc.process_index)
+        if ckpt is None:
+            ckpt = read_checkpoint(Path(holder[0]), self.acc.process_index)
         self.codec_raw.load_state_dict(ckpt["weights"]["codec"])
         if len(self.discs_raw):
             self.discs_raw.load_state_dict(ckpt["weights"]["discriminators"])
