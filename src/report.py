@@ -38,9 +38,9 @@ def render_markdown(sweep_dir: Path, jobs: list[JobRecord]) -> str:
     if fixed:
         lines.append("- fixed overrides: " + " ".join(f"`{k}={v}`" for k, v in fixed.items()))
     n_failed, table = sum(not j.ok for j in jobs), build_table(jobs)
-    n_collapsed = sum(bool(row.get("collapsed")) for row in table.rows)
-    lines += [f"- jobs: {len(jobs)} ({len(jobs) - n_failed} ok, {n_failed} failed, {n_collapsed} collapsed)", "",
-              to_markdown(table), ""]
+    lines += [f"- jobs: {len(jobs)} ({len(jobs) - n_failed} ok, {n_failed} failed)"]
+    lines += flags.collapsed_summary(table.rows)
+    lines += ["", to_markdown(table), ""]
     lines += [LEGEND, flags.legend(), ""]
     warnings = [f"- job {j.name}: {w}" for j in jobs for w in j.warnings]
     if warnings:

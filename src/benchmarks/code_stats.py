@@ -66,6 +66,11 @@ def bottleneck_inputs(quantizer: nn.Module) -> list[tuple[str, nn.Module]]:
     return [(f"layer{i}_in_proj", layer.in_proj) for i, layer in enumerate(quantizer.layers)]
 
 
+def cosine_lookup(quantizer: nn.Module) -> bool:
+    """True for DAC/BigCodec factorized layers: a learned nn.Embedding compared after l2 normalisation."""
+    return any(isinstance(getattr(layer, "codebook", None), nn.Embedding) for layer in getattr(quantizer, "layers", []))
+
+
 @torch.no_grad()
 def codebook_stats(quantizer: nn.Module) -> list[dict]:
     """Norms of each codebook's rows (raw rows: DAC's lookup normalises them, its output does not)."""
@@ -106,13 +111,13 @@ def probe(codec: nn.Module, wav: Tensor, recon: dict, weights: dict) -> dict:
     def per_frame(g: Tensor) -> float:
         return float(g.float().norm(dim=1).mean())
 
-    row = {"mel": float(mel) / float(weights.get(MEL_WEIGHT_KEY, 1.0)), "z": channel_stats(z),
+    row = {"mel": mel.detach().item() / float(weights.get(MEL_WEIGHT_KEY, 1.0)), "z": channel_stats(z),
            "usage": usage(codes, int(codec.quantizer.codebook_size)),
            "grad": {"mel_dz": per_frame(g_z), "mel_dzq": per_frame(g_zq), "aux_dz": per_frame(g_aux),
                     "st_ratio": per_frame(g_z) / max(per_frame(g_zq), 1e-30)},
            "inputs": {k: channel_stats(v) for k, v in captured.items()}}
     for k, v in captured.items():
-        if k.startswith("layer") and v.shape[1] != z.shape[1]:  # factorized: also after l2 normalisation
+        if k.startswith("layer") and cosine_lookup(codec.quantizer):  # what the argmax-cosine lookup sees
             row["inputs"][k + "_l2"] = channel_stats(F.normalize(v, dim=1))
     if "fsq_in_proj" in captured:
         row["fsq_levels"] = fsq_levels(codec.quantizer, captured["fsq_in_proj"])

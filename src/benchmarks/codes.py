@@ -60,6 +60,10 @@ def main(overrides: list[str]) -> dict:
         weights, frame_rate = dict(trainer.weights.weights), codec.frame_rate
         nominal = frame_rate * sum(math.log2(s) for s in codec.codebook_sizes())
         rows, printed, data = [], [], trainer._batches()
+        out = Path(opts["out"])
+        out.parent.mkdir(parents=True, exist_ok=True)
+        result = {"overrides": rest, "steps": steps, "probe_shape": list(wav.shape), "frame_rate": frame_rate,
+                  "bitrate_nominal": nominal, "summary": printed, "rows": rows}
         start = time.perf_counter()
         for step in range(0, steps + 1):
             if step > 0:
@@ -71,10 +75,6 @@ def main(overrides: list[str]) -> dict:
                 rows.append(row)
                 printed.append(summary_row(step, row, frame_rate))
                 print(json.dumps(printed[-1]), flush=True)
-        seconds = time.perf_counter() - start
-    result = {"overrides": rest, "steps": steps, "probe_shape": list(wav.shape), "frame_rate": frame_rate,
-              "bitrate_nominal": nominal, "seconds": seconds, "summary": printed, "rows": rows}
-    out = Path(opts["out"])
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=1))
+                result["seconds"] = time.perf_counter() - start
+                out.write_text(json.dumps(result, indent=1))  # after every point: a killed run keeps its curve
     return {k: v for k, v in result.items() if k != "rows"}

@@ -70,6 +70,14 @@ def annotate(rows: list[dict], metrics: list[str]) -> None:
             row[f"eval/{name}/vs_best"] = marks.get(row["job"])
 
 
+def collapsed_summary(rows: list[dict]) -> list[str]:
+    """A line for report.md's header naming the collapsed jobs (none when no job collapsed)."""
+    names = [f"#{row['job']}" for row in rows if row.get("collapsed")]
+    if not names:
+        return []
+    return [f"- collapsed (entropy bitrate < {COLLAPSE_FRACTION:g} x nominal): {len(names)}: {', '.join(names)}"]
+
+
 def legend() -> str:
     """The lines report.md prints under the table."""
     return (f"`collapsed` = entropy bitrate below {COLLAPSE_FRACTION:g} x the nominal (codes collapsed; see "
