@@ -65,7 +65,7 @@ def main(overrides: list[str]) -> dict:
         result = {"overrides": rest, "steps": steps, "probe_shape": list(wav.shape), "frame_rate": frame_rate,
                   "bitrate_nominal": nominal, "summary": printed, "rows": rows}
         start = time.perf_counter()
-        for step in range(0, steps + 1):
+        for step in range(steps + 1):
             if step > 0:
                 trainer._after_step(trainer.train_step([next(data)]))
             if step % every == 0 or step == steps:
