@@ -6,6 +6,7 @@ import io
 import math
 from dataclasses import dataclass
 
+from src.reporting import flags
 from src.reporting.runs import JobRecord
 
 # Evaluation metrics in this order first (the paper tables' order), any others after, sorted.
@@ -58,8 +59,9 @@ class Table:
         cols = ["job", *self.swept, "status", "step"]
         cols += [f"train/{k}" for k in self.train]
         for m in self.metrics:
-            cols += [f"eval/{m}", f"eval/{m}/ci95", f"eval/{m}/n", f"eval/{m}/n_excluded", f"eval/{m}/codec_failed"]
-        return cols + list(BITRATE_KEYS) + ["error"]
+            cols += [f"eval/{m}", f"eval/{m}/ci95", f"eval/{m}/n", f"eval/{m}/n_excluded",
+                     f"eval/{m}/codec_failed", f"eval/{m}/vs_best"]
+        return cols + list(BITRATE_KEYS) + ["collapsed", "error"]
 
 
 def build_table(jobs: list[JobRecord]) -> Table:
@@ -78,6 +80,7 @@ def build_table(jobs: list[JobRecord]) -> Table:
                 row[key] = stats.get(field)
         row.update({k: job.bitrate.get(k) for k in BITRATE_KEYS})
         rows.append(row)
+    flags.annotate(rows, metrics)
     return Table(swept, train, metrics, rows)
 
 
@@ -111,12 +114,16 @@ def _md_metric(row: dict, name: str) -> str:
         text += f" ({row[f'eval/{name}/n_excluded']} excl.)"
     if row.get(f"eval/{name}/codec_failed"):
         text += f" ({row[f'eval/{name}/codec_failed']} codec-failed)"
-    return text
+    return text + flags.MD_MARKS.get(row.get(f"eval/{name}/vs_best"), "")
+
+
+def _md_collapsed(flag: bool | None) -> str:
+    return "" if flag is None else ("**collapsed**" if flag else "no")
 
 
 def to_markdown(table: Table) -> str:
     header = ["job", *table.swept, "status", "step", *table.train, *table.metrics,
-              "bitrate (bps)", "entropy bitrate (bps)", "error"]
+              "bitrate (bps)", "entropy bitrate (bps)", "collapsed", "error"]
     lines = ["| " + " | ".join(_md_cell(h) for h in header) + " |", "|" + "---|" * len(header)]
     for row in table.rows:
         error = row["error"]
@@ -125,7 +132,7 @@ def to_markdown(table: Table) -> str:
         cells = [row["job"], *(row.get(k, "") for k in table.swept), row["status"], fmt(row.get("step"))]
         cells += [fmt(row.get(f"train/{k}")) for k in table.train]
         cells += [_md_metric(row, m) for m in table.metrics]
-        cells += [fmt(row.get(k)) for k in BITRATE_KEYS] + [error]
+        cells += [fmt(row.get(k)) for k in BITRATE_KEYS] + [_md_collapsed(row.get("collapsed")), error]
         lines.append("| " + " | ".join(_md_cell(str(c)) for c in cells) + " |")
     return "\n".join(lines)
 
