@@ -57,13 +57,17 @@ def _post_eval(cfg: DictConfig, multirun: bool) -> None:
     from hydra import compose
 
     from src.evaluate import evaluate
+    from src.safe_instantiate import targets_outside_allowlist
 
     if int(os.environ.get("RANK", "0")) != 0:  # torchrun: rank 0 alone scores the exported codec
         return
     p = cfg.post_eval
     workers = 0 if _inside_launcher_pool() else p.num_workers  # 0 = score in this process
+    # the run's config.yaml is read back as data (allowlisted); the components this trusted command line
+    # chose outside the project's packages are trusted by name, so the user's own codec still evaluates
+    trusted = ",".join(f"'{t}'" for t in targets_outside_allowlist(cfg))
     overrides = [f"run_dir={cfg.run_dir}", f"metrics={p.metrics}", f"max_items={p.max_items or 'null'}",
-                 f"num_workers={'null' if workers is None else workers}"]
+                 f"num_workers={'null' if workers is None else workers}", f"trusted_targets=[{trusted}]"]
     evaluate(compose(config_name="evaluate", overrides=overrides))
 
 
