@@ -79,9 +79,13 @@ def _objective(summary: dict) -> float:
     return math.nan
 
 
-def _train_and_score(cfg: DictConfig, multirun: bool) -> float:
+def _train_and_score(cfg: DictConfig, multirun: bool, hydra_cfg=None) -> float:
+    from src.training.config_checks import check_config
     from src.training.trainer import Trainer
 
+    check_config(cfg)  # every key at start-up, before the run directory or any model exists
+    if multirun:
+        _join_sweep(cfg, hydra_cfg)
     summary = Trainer(cfg).fit()
     _post_eval(cfg, multirun)
     return _objective(summary)
@@ -89,12 +93,16 @@ def _train_and_score(cfg: DictConfig, multirun: bool) -> float:
 
 @hydra.main(config_path="../conf", config_name="train", version_base="1.3")
 def main(cfg: DictConfig) -> float:
+    from src.training.config_checks import ConfigError
+
     hydra_cfg = HydraConfig.get()
     if hydra_cfg.mode != RunMode.MULTIRUN:
-        return _train_and_score(cfg, multirun=False)
-    _join_sweep(cfg, hydra_cfg)
+        try:
+            return _train_and_score(cfg, multirun=False)
+        except ConfigError as err:  # the user's own typo: the keys and fixes, not a traceback
+            raise SystemExit(f"src.train: {err}") from None
     try:
-        return _train_and_score(cfg, multirun=True)
+        return _train_and_score(cfg, multirun=True, hydra_cfg=hydra_cfg)
     except Exception:  # noqa: BLE001  (one failed job must not stop the grid: record it for the report)
         error = traceback.format_exc()
         Path(hydra_cfg.runtime.output_dir, "error.txt").write_text(error)
