@@ -36,6 +36,19 @@ def test_two_processes_stay_in_sync(tmp_path):
     assert not torch.equal(r0, r1)  # each rank has its own random stream
 
 
+def test_two_processes_resume_in_sync_and_say_so_once(tmp_path):
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29518",
+           "-m", "src.train", *cli_args(tmp_path, "trainer.max_steps=2", "trainer.checkpoint_every=2")]
+    first = subprocess.run(cmd, check=False, cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr[-3000:]
+    done = subprocess.run([*cmd, "trainer.max_steps=3"], check=False, cwd=ROOT, env=_env(), capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert (done.stdout + done.stderr).count("resumed from") == 1  # once per run, not once per process
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["step"] == 3 and summary["ranks_in_sync"], summary
+
+
 def test_sigkill_during_checkpoint_write_resumes_from_previous(tmp_path):
     args = cli_args(tmp_path, "trainer.max_steps=4", "trainer.checkpoint_every=2")
     cmd = [sys.executable, "-m", "src.train", *args]
