@@ -210,10 +210,12 @@ class Codec(nn.Module):
         return path
 
     @classmethod
-    def load(cls, run_dir_or_file: str | Path, map_location: str = "cpu") -> Codec:
+    def load(cls, run_dir_or_file: str | Path, map_location: str = "cpu", trusted_targets=()) -> Codec:
         """Build from the run's resolved config.yaml and load codec.safetensors.
 
-        Accepts a run directory, or the path of a codec.safetensors whose config.yaml lies beside it.
+        Accepts a run directory, or the path of a codec.safetensors whose config.yaml lies beside it. The
+        config is data: it may only build the project's components (src/safe_instantiate.py), plus classes
+        under the prefixes in trusted_targets (e.g. ["mylab.codecs"]) that you add because you trust them.
         """
         from safetensors.torch import load_file
 
@@ -228,7 +230,7 @@ class Codec(nn.Module):
                     f"{needed} not found: Codec.load needs a run directory holding {WEIGHTS_FILE} and "
                     f"{CONFIG_FILE} (written at the end of `python -m src.train`)"
                 )
-        codec = build_codec(load_run_config(config))
+        codec = build_codec(load_run_config(config, trusted_targets), trusted_targets)
         try:
             state = load_file(str(weights), device=map_location)
         except Exception as err:  # SafetensorError / OSError name no file

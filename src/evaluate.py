@@ -56,17 +56,16 @@ def pair_jobs(reference_dir: str | Path, decoded_dir: str | Path, max_items: int
 def codec_jobs(cfg: DictConfig, names: list[str]):
     """Load the codec (run_dir or checkpoint) and the split's items (cfg.data, else the run's data
     config), then run_codec -> (jobs, {item: rtf row}, bitrate summary)."""
-    from hydra.utils import instantiate
-
     from src.build import load_run_config
     from src.codec import CONFIG_FILE, Codec
+    from src.safe_instantiate import safe_instantiate
 
-    source = Path(cfg.run_dir or cfg.checkpoint)
-    codec = Codec.load(source).to(cfg.device)
-    run_cfg = load_run_config((source if source.is_dir() else source.parent) / CONFIG_FILE)
+    source, trusted = Path(cfg.run_dir or cfg.checkpoint), list(cfg.get("trusted_targets") or [])
+    codec = Codec.load(source, trusted_targets=trusted).to(cfg.device)  # the run's config is data: allowlisted
+    run_cfg = load_run_config((source if source.is_dir() else source.parent) / CONFIG_FILE, trusted)
     if cfg.get("data"):  # replace the run's data config; ${sample_rate} etc. resolve against the run's
         OmegaConf.update(run_cfg, "data", OmegaConf.to_container(cfg.data, resolve=False), merge=False)
-    items = list(instantiate(run_cfg.data).split(cfg.split))[: cfg.max_items or None]
+    items = list(safe_instantiate(run_cfg.data, "data", trusted).split(cfg.split))[: cfg.max_items or None]
     return run_codec(codec, items, cfg.batch_size, names, cfg.device)
 
 

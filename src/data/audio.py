@@ -75,8 +75,7 @@ class AudioInfo:
 def audio_info(path: str | Path) -> AudioInfo:
     """Header-only look at a file (sf.info); raises MissingAudio / UnreadableAudio / EmptyAudio."""
     path = Path(path)
-    if not path.is_file():
-        raise MissingAudio(path, "file not found")
+    _check_exists(path)
     try:
         info = sf.info(str(path))
     except Exception as err:  # libsndfile raises RuntimeError/LibsndfileError/TypeError
@@ -84,6 +83,14 @@ def audio_info(path: str | Path) -> AudioInfo:
     if info.frames <= 0 or info.samplerate <= 0:
         raise EmptyAudio(path, "empty (0 samples)")
     return AudioInfo(int(info.samplerate), int(info.channels), int(info.frames))
+
+
+def _check_exists(path: Path) -> None:
+    """MissingAudio, or EmptyAudio for a 0-byte file (libsndfile would call it unreadable)."""
+    if not path.is_file():
+        raise MissingAudio(path, "file not found")
+    if path.stat().st_size == 0:
+        raise EmptyAudio(path, "empty (0-byte file)")
 
 
 def map_channels(x: np.ndarray, channels: int, path: str | Path = "<array>") -> np.ndarray:
@@ -139,8 +146,7 @@ def read_audio(
     Raises an AudioError subclass for a missing, unreadable, empty or non-finite file.
     """
     path = Path(path)
-    if not path.is_file():
-        raise MissingAudio(path, "file not found")
+    _check_exists(path)
     try:
         data, rate = sf.read(str(path), start=offset, frames=frames, dtype="float32", always_2d=True)
     except Exception as err:

@@ -111,8 +111,9 @@ class RunStateMixin:
         self.resumed_from = holder[0]
         if self.acc.is_main_process:
             truncate_jsonl(self.run_dir / METRICS_FILE, self.step)
-        log.info("resumed from %s at step %d (epoch %d, batch %d)", holder[0], self.step, self.epoch,
-                 self.batch_in_epoch)
+        if self.acc.is_main_process:  # once per run, not once per process
+            log.info("resumed from %s at step %d (epoch %d, batch %d)", holder[0], self.step, self.epoch,
+                     self.batch_in_epoch)
 
     def _restore_rng(self, rng, state) -> None:
         if rng is not None and state["world_size"] == self.acc.num_processes:
