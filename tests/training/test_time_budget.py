@@ -7,7 +7,7 @@ import pytest
 from src.codec import Codec
 from src.training.checkpoint import list_checkpoints
 from src.training.trainer import Trainer
-from tests.training.helpers import toy_config
+from tests.training.helpers import TOY_TARGETS, toy_config
 
 FAR = 100_000  # a max_steps the toy run cannot reach within the budget
 
@@ -20,7 +20,7 @@ def test_time_budget_stops_early_with_checkpoint_export_and_log_line(tmp_path, c
     assert 0 < n < FAR and summary["stopped_on"] == "max_minutes"
     assert 0.6 <= summary["step_seconds"] <= summary["train_seconds"] and summary["start_step"] == 0
     assert [p.name for p in list_checkpoints(tmp_path)] == [f"step_{n:08d}"]
-    assert Codec.load(tmp_path).sample_rate == 8000  # codec.safetensors + config.yaml exported
+    assert Codec.load(tmp_path, trusted_targets=TOY_TARGETS).sample_rate == 8000  # codec.safetensors + config.yaml
     assert f"stopped on the time budget (trainer.max_minutes=0.01): step {n} of max_steps {FAR}" in caplog.text
 
     # the budget-stop checkpoint resumes like any other: two more steps, no budget this time
