@@ -2,7 +2,8 @@
 
 Not a timing test: a fixed number of steps on the embedded demo corpus, then the validation figures the
 Trainer writes. The thresholds leave a margin over what the preset reached when this test was written
-(500 steps, cosine over 500: validation mel loss 1.39 and mel distance 0.25 on the shared 2-core CPU).
+(step 500 of a 1,500-step run: validation mel loss 0.81 and mel distance 0.18; a 500-step run anneals its
+learning rate by then, so it should do at least as well).
 """
 import json
 import subprocess
@@ -13,8 +14,8 @@ import pytest
 from tests.training.helpers import ROOT
 
 STEPS = 500
-MAX_VALID_MEL_LOSS = 1.55  # multi-scale mel (DAC's 7 scales) on the validation split
-MAX_VALID_MEL_DISTANCE = 0.30  # the suite's mel distance on `trainer.val_items` clips
+MAX_VALID_MEL_LOSS = 0.95  # the preset's multi-scale mel (5 scales) on the validation split
+MAX_VALID_MEL_DISTANCE = 0.22  # the suite's mel distance on `trainer.val_items` clips
 
 
 @pytest.mark.slow  # ~2-4 min on 2 CPU cores
