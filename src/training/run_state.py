@@ -78,7 +78,7 @@ class RunStateMixin:
             try:  # refuses a resume that would destroy the run in run_dir; skips a corrupt newest checkpoint
                 path, ckpt = load_resume(self.cfg.trainer.resume, self.run_dir, self.acc.process_index)
                 holder = [str(path) if path else None, None]
-            except (RunDirInUse, CorruptCheckpoint) as err:
+            except (RunDirInUse, CorruptCheckpoint, FileNotFoundError) as err:
                 error, holder = err, [None, f"{type(err).__name__}: {err}"]
         if self.acc.num_processes > 1:
             broadcast_object_list(holder, from_process=0)
