@@ -199,7 +199,12 @@ def _hydra_dir() -> Path:
 
 @hydra.main(config_path="../conf", config_name="evaluate", version_base="1.3")
 def main(cfg: DictConfig) -> None:
-    evaluate(cfg)
+    from src.safe_instantiate import UnsafeTargetError
+
+    try:
+        evaluate(cfg)
+    except UnsafeTargetError as err:  # a refused run config: the key, the target and the fix, no traceback
+        raise SystemExit(f"src.evaluate: {err}") from None
 
 
 if __name__ == "__main__":

@@ -1,5 +1,10 @@
 """`python -m src.train [group=option ...] [key=value ...]`: train a codec from the composed config.
 
+The composed config is checked at start-up, before any model, checkpoint or log (src/training/config_checks.py,
+docs/config_checks.md): a bad value exits with status 1 and one message naming each key. The command line,
+conf/ and experiments/ are trusted; a run directory read back (post-training evaluation) is data
+(docs/security.md).
+
 Hydra provides the command line: overrides, `--cfg job` (print the composed config), `--help` (the
 config groups and their options), `-m` multiruns; each run writes to its own output dir (hydra.run.dir),
 which is the run directory: checkpoints/, metrics.jsonl, tensorboard/, wandb/, codec.safetensors,

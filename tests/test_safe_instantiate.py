@@ -143,3 +143,17 @@ def test_a_real_run_directory_loads(tmp_path):
     loaded = Codec.load(tmp_path)
     wav = torch.randn(1, 1, 640)
     assert torch.equal(loaded.encode(wav), codec.eval().encode(wav))
+
+
+def test_the_evaluate_cli_refuses_without_a_traceback(tmp_path, repo_root):
+    import os
+    import subprocess
+    import sys
+
+    run_dir, payload, pwned = _attack_run_dir(tmp_path)
+    done = subprocess.run([sys.executable, "-m", "src.evaluate", f"run_dir={run_dir}", "num_workers=0"],
+                          cwd=repo_root, env={**os.environ, "HYDRA_FULL_ERROR": "0", "OMP_NUM_THREADS": "1"},
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr[-3000:]
+    assert "`encoder._target_` = 'pathlib.Path.write_text'" in done.stderr
+    assert not payload.exists() and not pwned.exists() and not (run_dir / "eval").exists()
