@@ -6,6 +6,7 @@ export PYTHONUNBUFFERED := 1
 
 DEMO_DIR ?= outputs/demo
 DEMO_ARGS ?=
+SWEEP_DIR ?=
 GRID ?= quantizers
 PRESET ?=
 LAUNCHER ?= basic
@@ -37,6 +38,10 @@ demo: setup
 	rm -rf $(DEMO_DIR)
 	$(PYTHON) -m src.train preset=demo hydra.run.dir=$(DEMO_DIR) $(DEMO_ARGS)
 	$(PYTHON) -m src.evaluate run_dir=$(DEMO_DIR)
+	for b in 6000 8000 12000; do $(PYTHON) -m src.baseline codec=opus bitrate=$$b metrics=fast \
+	  out=$(DEMO_DIR)/opus-$$b || exit 1; done
+	$(PYTHON) -m src.baseline.table $(DEMO_DIR)/eval/metrics.json $(DEMO_DIR)/opus-6000 $(DEMO_DIR)/opus-8000 \
+	  $(DEMO_DIR)/opus-12000
 
 train: setup
 	$(PYTHON) -m src.train $(ARGS)
@@ -54,12 +59,21 @@ test-slow: setup-dev
 lint:
 	$(PYTHON) -m ruff check src tests
 
-# A Hydra multirun grid (experiments/ablation/$(GRID).yaml), then the sweep report (even if a job failed).
+# A Hydra multirun grid (experiments/ablation/$(GRID).yaml), then the sweep report (also when jobs failed).
+# The jobs and the report go to SWEEP_DIR, or to hydra.sweep.dir=... given in ARGS (that one wins), else to
+# multirun/$(GRID)/<date>_<time>. Fails (non-zero) when any job or the report failed.
 ablate: setup
-	@sweep=multirun/$(GRID)/$$(date +%Y-%m-%d_%H-%M-%S); status=0; \
+	@set -f; sweep='$(SWEEP_DIR)'; \
+	for arg in $(ARGS); do case "$$arg" in hydra.sweep.dir=*) sweep="$${arg#hydra.sweep.dir=}";; esac; done; \
+	sweep="$${sweep:-multirun/$(GRID)/$$(date +%Y-%m-%d_%H-%M-%S)}"; status=0; \
 	$(PYTHON) -m src.train ablation=$(GRID) $(if $(PRESET),preset=$(PRESET)) hydra/launcher=$(LAUNCHER) \
-	  hydra.sweep.dir=$$sweep $(ARGS) || status=$$?; \
-	$(PYTHON) -m src.report $$sweep; exit $$status
+	  $(if $(findstring hydra.sweep.dir=,$(ARGS)),,hydra.sweep.dir="$$sweep") $(ARGS) || status=$$?; \
+	$(PYTHON) -m src.report "$$sweep" || { rc=$$?; echo "ablate: the report of $$sweep failed (exit $$rc)" >&2; \
+	  [ $$status -ne 0 ] || status=$$rc; }; \
+	if [ -f "$$sweep/report/report.md" ]; then echo "ablate: report in $$sweep/report/ (report.md, report.csv, plots)"; \
+	else echo "ablate: no report written for $$sweep" >&2; fi; \
+	if [ $$status -ne 0 ]; then echo "ablate: FAILED (exit $$status); failed jobs keep their traceback in $$sweep/<job>/error.txt" >&2; fi; \
+	exit $$status
 
 bench: setup
 	$(PYTHON) -m src.bench $(ARGS)

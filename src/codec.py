@@ -12,8 +12,10 @@ Component contracts (checked at build time, see `_check_wiring`):
 from __future__ import annotations
 
 import math
+import numbers
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -22,6 +24,7 @@ from src.types import CodecOutput
 
 WEIGHTS_FILE = "codec.safetensors"
 CONFIG_FILE = "config.yaml"
+PCM_SCALE = {torch.int16: 1.0 / 32768, torch.int32: 1.0 / 2**31}  # integer PCM full scale -> [-1, 1)
 
 
 class CodecWiringError(ValueError):
@@ -101,6 +104,63 @@ class Codec(nn.Module):
         if wav.dim() != 3 or wav.shape[1] != self.channels:
             raise ValueError(f"Codec expects wav of shape (B, {self.channels}, T); got {tuple(wav.shape)}")
 
+    def _param(self) -> Tensor:
+        return next(self.parameters())
+
+    def as_input(self, wav) -> Tensor:
+        """wav: (B, C, T) tensor or numpy array -> float tensor on the codec's device and dtype, checked.
+
+        int16 PCM is scaled by 1/32768 and int32 by 1/2^31 (full scale -> [-1, 1)); float16/32/64 are cast.
+        Refused with a clear error: other dtypes, a wrong shape, an empty signal, NaN/Inf samples (the
+        encoder would carry them into every later frame's codes).
+        """
+        if isinstance(wav, np.ndarray):
+            wav = torch.from_numpy(np.ascontiguousarray(wav))
+        if not isinstance(wav, Tensor):
+            raise TypeError(f"Codec expects wav as a torch.Tensor or numpy array (B, C, T); got {type(wav).__name__}")
+        if wav.dtype in PCM_SCALE:
+            wav = wav.to(torch.float32) * PCM_SCALE[wav.dtype]
+        elif not wav.dtype.is_floating_point:
+            raise TypeError(f"Codec cannot take wav of dtype {wav.dtype}: give float audio in [-1, 1], or int16 / "
+                            "int32 PCM (scaled by 1/32768 / 1/2^31)")
+        self._check_input(wav)
+        if wav.shape[-1] == 0:
+            raise ValueError(f"wav is empty (shape {tuple(wav.shape)}): the codec needs at least one sample")
+        bad = ~torch.isfinite(wav)
+        if bad.any():
+            b, c, t = (int(i) for i in bad.nonzero()[0])
+            raise ValueError(f"wav holds {int(bad.sum())} non-finite sample(s) (NaN/Inf), the first at batch {b}, "
+                             f"channel {c}, sample {t}: the codes of that frame and every later one would be "
+                             "garbage. Clean the input (e.g. torch.nan_to_num) or drop the file")
+        param = self._param()
+        return wav.to(device=param.device, dtype=param.dtype)
+
+    def _as_codes(self, codes, length) -> Tensor:
+        """codes: (B, n_q, F) (numpy accepted) -> tensor on the codec's device; refuses empty codes,
+        non-finite latents and a `length` outside [1, F x hop]."""
+        if isinstance(codes, np.ndarray):
+            codes = torch.from_numpy(np.ascontiguousarray(codes))
+        if not isinstance(codes, Tensor) or codes.dim() != 3:
+            raise ValueError(f"codes must be a (B, n_q, F) tensor; got {getattr(codes, 'shape', type(codes))}")
+        frames = codes.shape[-1]
+        if frames == 0:
+            raise ValueError(f"codes hold no frame (shape {tuple(codes.shape)}): nothing to decode")
+        if not self.is_discrete:
+            if not torch.isfinite(codes).all():
+                raise ValueError("latents hold NaN/Inf: a continuous codec decodes finite latents only")
+            codes = codes.to(self._param().dtype)
+        if length is not None:
+            if isinstance(length, Tensor) and length.dim() == 0 and not length.dtype.is_floating_point:
+                length = int(length)
+            if isinstance(length, bool) or not isinstance(length, numbers.Integral):
+                raise TypeError(f"length must be an integer number of samples (or None); got {length!r}")
+            most = frames * self.hop_length
+            if not 1 <= length <= most:
+                raise ValueError(f"length={length} is impossible for {frames} frames: it must be in [1, {most}] "
+                                 f"(frames x hop = {frames} x {self.hop_length}); pass the encoded input's length "
+                                 "T, or None for all F x hop samples")
+        return codes.to(self._param().device)
+
     def forward(
         self,
         wav: Tensor,
@@ -121,9 +181,10 @@ class Codec(nn.Module):
     def encode(self, wav: Tensor, n_quantizers: int | None = None) -> Tensor:
         """wav: (B, C, T) -> codes (B, n_q, F) int64 with F = ceil(T / hop).
 
-        For a continuous bottleneck the 'codes' are the bottleneck latents (B, D, F), float.
+        For a continuous bottleneck the 'codes' are the bottleneck latents (B, D, F), float. `wav` may be a
+        numpy array, float16/32/64 or int16/int32 PCM (see `as_input`); NaN/Inf and empty input are refused.
         """
-        self._check_input(wav)
+        wav = self.as_input(wav)
         z = self.encoder(self.pad_to_hop(wav))
         if not self.is_discrete:
             return self.quantizer(z).z_q
@@ -131,7 +192,9 @@ class Codec(nn.Module):
 
     @torch.no_grad()
     def decode(self, codes: Tensor, length: int | None = None, bandwidth_id: Tensor | None = None) -> Tensor:
-        """codes: (B, n_q, F) (any n_q <= n_codebooks) -> wav (B, C, F * hop), cropped to `length`."""
+        """codes: (B, n_q, F) (any n_q <= n_codebooks) -> wav (B, C, F * hop), cropped to `length`
+        (1 <= length <= F * hop; anything else is an error, not a silent crop)."""
+        codes = self._as_codes(codes, length)
         z_q = self.quantizer.decode(codes) if self.is_discrete else codes
         wav = self.head(self.decoder(z_q, bandwidth_id=bandwidth_id))
         return wav[..., :length] if length is not None else wav
@@ -147,10 +210,12 @@ class Codec(nn.Module):
         return path
 
     @classmethod
-    def load(cls, run_dir_or_file: str | Path, map_location: str = "cpu") -> Codec:
+    def load(cls, run_dir_or_file: str | Path, map_location: str = "cpu", trusted_targets=()) -> Codec:
         """Build from the run's resolved config.yaml and load codec.safetensors.
 
-        Accepts a run directory, or the path of a codec.safetensors whose config.yaml lies beside it.
+        Accepts a run directory, or the path of a codec.safetensors whose config.yaml lies beside it. The
+        config is data: it may only build the project's components (src/safe_instantiate.py), plus classes
+        under the prefixes in trusted_targets (e.g. ["mylab.codecs"]) that you add because you trust them.
         """
         from safetensors.torch import load_file
 
@@ -165,6 +230,13 @@ class Codec(nn.Module):
                     f"{needed} not found: Codec.load needs a run directory holding {WEIGHTS_FILE} and "
                     f"{CONFIG_FILE} (written at the end of `python -m src.train`)"
                 )
-        codec = build_codec(load_run_config(config))
-        codec.load_state_dict(load_file(str(weights), device=map_location))
+        codec = build_codec(load_run_config(config, trusted_targets), trusted_targets)
+        try:
+            state = load_file(str(weights), device=map_location)
+        except Exception as err:  # SafetensorError / OSError name no file
+            raise ValueError(
+                f"{weights}: not a readable safetensors file ({type(err).__name__}: {err}); it is truncated or "
+                "corrupt: export it again, or load a checkpoint (checkpoints/step_*/codec.safetensors)"
+            ) from err
+        codec.load_state_dict(state)
         return codec.eval()

@@ -14,7 +14,14 @@ import hydra
 from omegaconf import DictConfig, OmegaConf
 
 from src.metrics.rtf import NAMES as RTF_NAMES
-from src.metrics.suite import HIGHER_IS_BETTER, Job, aggregate_rows, check_names, score_jobs
+from src.metrics.suite import (
+    HIGHER_IS_BETTER,
+    Job,
+    aggregate_rows,
+    check_names,
+    failed_key,
+    score_jobs,
+)
 
 AUDIO_EXTS = (".wav", ".flac", ".ogg", ".mp3")
 NO_CODEC = "not measured: directory-pair mode has no codec"
@@ -49,17 +56,16 @@ def pair_jobs(reference_dir: str | Path, decoded_dir: str | Path, max_items: int
 def codec_jobs(cfg: DictConfig, names: list[str]):
     """Load the codec (run_dir or checkpoint) and the split's items (cfg.data, else the run's data
     config), then run_codec -> (jobs, {item: rtf row}, bitrate summary)."""
-    from hydra.utils import instantiate
-
     from src.build import load_run_config
     from src.codec import CONFIG_FILE, Codec
+    from src.safe_instantiate import safe_instantiate
 
-    source = Path(cfg.run_dir or cfg.checkpoint)
-    codec = Codec.load(source).to(cfg.device)
-    run_cfg = load_run_config((source if source.is_dir() else source.parent) / CONFIG_FILE)
+    source, trusted = Path(cfg.run_dir or cfg.checkpoint), list(cfg.get("trusted_targets") or [])
+    codec = Codec.load(source, trusted_targets=trusted).to(cfg.device)  # the run's config is data: allowlisted
+    run_cfg = load_run_config((source if source.is_dir() else source.parent) / CONFIG_FILE, trusted)
     if cfg.get("data"):  # replace the run's data config; ${sample_rate} etc. resolve against the run's
         OmegaConf.update(run_cfg, "data", OmegaConf.to_container(cfg.data, resolve=False), merge=False)
-    items = list(instantiate(run_cfg.data).split(cfg.split))[: cfg.max_items or None]
+    items = list(safe_instantiate(run_cfg.data, "data", trusted).split(cfg.split))[: cfg.max_items or None]
     return run_codec(codec, items, cfg.batch_size, names, cfg.device)
 
 
@@ -98,7 +104,8 @@ def run_codec(codec, items: list[dict], batch_size: int, names, device: str = "c
 
 # ------------------------------------------------------------------ outputs
 def write_outputs(out_dir: Path, rows: list[dict], names: list[str], bitrate: dict, config: dict) -> dict:
-    """-> the metrics.json dict; also writes per_item.csv (item, <metric>, <metric>_error columns)."""
+    """-> the metrics.json dict; also writes per_item.csv (item, <metric>, <metric>_error columns; a failed
+    decode has its worst-value score AND "codec failed: <reason>" in the error column)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     result = {"metrics": aggregate_rows(rows, names), "bitrate": bitrate, "config": config}
     (out_dir / "metrics.json").write_text(json.dumps(result, indent=2))
@@ -111,17 +118,23 @@ def write_outputs(out_dir: Path, rows: list[dict], names: list[str], bitrate: di
             for n in names:
                 value = row.get(n, "not scored")
                 out[n], out[f"{n}_error"] = ("", value) if isinstance(value, str) else (f"{value:.10g}", "")
+                if failed_key(n) in row:
+                    out[f"{n}_error"] = f"codec failed: {row[failed_key(n)]} (scored the worst value)"
             writer.writerow(out)
     return result
 
 
 def format_table(result: dict) -> str:
-    lines = [f"{'metric':<14}{'mean':>10}{'± ci95':>10}{'n':>6}{'excl':>6}  better"]
+    lines = [f"{'metric':<14}{'mean':>10}{'± ci95':>10}{'n':>6}{'excl':>6}{'failed':>8}  better"]
     for name, agg in result["metrics"].items():
         mean = "-" if agg["mean"] is None else f"{agg['mean']:.4g}"
         ci = "-" if agg["ci95"] is None else f"{agg['ci95']:.3g}"
         better = "higher" if name in HIGHER_IS_BETTER else "lower"
-        lines.append(f"{name:<14}{mean:>10}{ci:>10}{agg['n']:>6}{agg['n_excluded']:>6}  {better}")
+        failed = agg.get("codec_failed", 0)
+        lines.append(f"{name:<14}{mean:>10}{ci:>10}{agg['n']:>6}{agg['n_excluded']:>6}{failed:>8}  {better}")
+    if any(agg.get("codec_failed") for agg in result["metrics"].values()):
+        lines.append("failed = decoded signals that were empty, non-finite or silent, scored at the metric's worst "
+                     "value (counted in n)")
     br = result.get("bitrate") or {}
     if br.get("bitrate_nominal") is not None:
         lines.append(f"bitrate: nominal {br['bitrate_nominal']:.1f} bit/s, entropy {br['bitrate_entropy']:.1f} bit/s")
@@ -186,7 +199,12 @@ def _hydra_dir() -> Path:
 
 @hydra.main(config_path="../conf", config_name="evaluate", version_base="1.3")
 def main(cfg: DictConfig) -> None:
-    evaluate(cfg)
+    from src.safe_instantiate import UnsafeTargetError
+
+    try:
+        evaluate(cfg)
+    except UnsafeTargetError as err:  # a refused run config: the key, the target and the fix, no traceback
+        raise SystemExit(f"src.evaluate: {err}") from None
 
 
 if __name__ == "__main__":

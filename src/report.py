@@ -11,6 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from src.reporting import flags
 from src.reporting.runs import JobRecord, read_sweep, resolve_sweep_dir, sweep_info
 from src.reporting.table import (
     build_table,
@@ -22,7 +23,9 @@ from src.reporting.table import (
 )
 
 LEGEND = ("Train columns: the last `split=train` line of metrics.jsonl. Eval columns: mean ± 95% CI over "
-          "the test items; `excl.` = items the metric could not score (not averaged in).")
+          "the test items; `excl.` = items whose reference the metric could not score (not averaged in); "
+          "`codec-failed` = items whose decoded audio was empty, non-finite or silent (averaged in at the "
+          "metric's worst value).")
 REPORT_FILES = ("report.md", "report.csv", "bitrate_vs_quality.png", "training_curves.png")
 
 
@@ -36,10 +39,11 @@ def render_markdown(sweep_dir: Path, jobs: list[JobRecord]) -> str:
     fixed = fixed_overrides(jobs)
     if fixed:
         lines.append("- fixed overrides: " + " ".join(f"`{k}={v}`" for k, v in fixed.items()))
-    n_failed = sum(not j.ok for j in jobs)
-    lines += [f"- jobs: {len(jobs)} ({len(jobs) - n_failed} ok, {n_failed} failed)", "",
-              to_markdown(build_table(jobs)), ""]
-    lines += [LEGEND, ""]
+    n_failed, table = sum(not j.ok for j in jobs), build_table(jobs)
+    lines += [f"- jobs: {len(jobs)} ({len(jobs) - n_failed} ok, {n_failed} failed)"]
+    lines += flags.collapsed_summary(table.rows)
+    lines += ["", to_markdown(table), ""]
+    lines += [LEGEND, flags.legend(), ""]
     warnings = [f"- job {j.name}: {w}" for j in jobs for w in j.warnings]
     if warnings:
         lines += ["Reader warnings:", *warnings, ""]

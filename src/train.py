@@ -1,5 +1,10 @@
 """`python -m src.train [group=option ...] [key=value ...]`: train a codec from the composed config.
 
+The composed config is checked at start-up, before any model, checkpoint or log (src/training/config_checks.py,
+docs/config_checks.md): a bad value exits with status 1 and one message naming each key. The command line,
+conf/ and experiments/ are trusted; a run directory read back (post-training evaluation) is data
+(docs/security.md).
+
 Hydra provides the command line: overrides, `--cfg job` (print the composed config), `--help` (the
 config groups and their options), `-m` multiruns; each run writes to its own output dir (hydra.run.dir),
 which is the run directory: checkpoints/, metrics.jsonl, tensorboard/, wandb/, codec.safetensors,
@@ -57,13 +62,17 @@ def _post_eval(cfg: DictConfig, multirun: bool) -> None:
     from hydra import compose
 
     from src.evaluate import evaluate
+    from src.safe_instantiate import targets_outside_allowlist
 
     if int(os.environ.get("RANK", "0")) != 0:  # torchrun: rank 0 alone scores the exported codec
         return
     p = cfg.post_eval
     workers = 0 if _inside_launcher_pool() else p.num_workers  # 0 = score in this process
+    # the run's config.yaml is read back as data (allowlisted); the components this trusted command line
+    # chose outside the project's packages are trusted by name, so the user's own codec still evaluates
+    trusted = ",".join(f"'{t}'" for t in targets_outside_allowlist(cfg))
     overrides = [f"run_dir={cfg.run_dir}", f"metrics={p.metrics}", f"max_items={p.max_items or 'null'}",
-                 f"num_workers={'null' if workers is None else workers}"]
+                 f"num_workers={'null' if workers is None else workers}", f"trusted_targets=[{trusted}]"]
     evaluate(compose(config_name="evaluate", overrides=overrides))
 
 
@@ -75,9 +84,13 @@ def _objective(summary: dict) -> float:
     return math.nan
 
 
-def _train_and_score(cfg: DictConfig, multirun: bool) -> float:
+def _train_and_score(cfg: DictConfig, multirun: bool, hydra_cfg=None) -> float:
+    from src.training.config_checks import check_config
     from src.training.trainer import Trainer
 
+    check_config(cfg)  # every key at start-up, before the run directory or any model exists
+    if multirun:
+        _join_sweep(cfg, hydra_cfg)
     summary = Trainer(cfg).fit()
     _post_eval(cfg, multirun)
     return _objective(summary)
@@ -85,12 +98,16 @@ def _train_and_score(cfg: DictConfig, multirun: bool) -> float:
 
 @hydra.main(config_path="../conf", config_name="train", version_base="1.3")
 def main(cfg: DictConfig) -> float:
+    from src.training.config_checks import ConfigError
+
     hydra_cfg = HydraConfig.get()
     if hydra_cfg.mode != RunMode.MULTIRUN:
-        return _train_and_score(cfg, multirun=False)
-    _join_sweep(cfg, hydra_cfg)
+        try:
+            return _train_and_score(cfg, multirun=False)
+        except ConfigError as err:  # the user's own typo: the keys and fixes, not a traceback
+            raise SystemExit(f"src.train: {err}") from None
     try:
-        return _train_and_score(cfg, multirun=True)
+        return _train_and_score(cfg, multirun=True, hydra_cfg=hydra_cfg)
     except Exception:  # noqa: BLE001  (one failed job must not stop the grid: record it for the report)
         error = traceback.format_exc()
         Path(hydra_cfg.runtime.output_dir, "error.txt").write_text(error)

@@ -20,7 +20,7 @@ from tests.reporting.test_ablation_grids import BASIC_GRIDS, sweep_jobs
 
 EXPERIMENTS = REPO_ROOT / "experiments"
 PRESETS = sorted(p.stem for p in (EXPERIMENTS / "preset").glob("*.yaml"))
-FAST_PRESETS = ("tiny", "vocos")  # SEANet + mel vocoder cover the layouts; the others are slow (big models)
+FAST_PRESETS = ("tiny", "vocos", "demo")  # SEANet, mel vocoder, spectral encoder; the others are slow (big models)
 VARIANT_GROUPS = ("encoder", "quantizer", "decoder", "head", "discriminator")
 
 

@@ -68,12 +68,12 @@ def as_int(cell: str) -> int:
 
 def test_experiments_readme_preset_table_is_current(repo_root):
     rows = readme_preset_rows(repo_root)
-    assert set(PUBLISHED) | {"tiny", "demo"} <= set(rows)
+    assert set(PUBLISHED) | {"tiny", "demo", "demo_waveform"} <= set(rows)
     for preset, (sr, hop, *_, enc, quant, dec_head, total) in PUBLISHED.items():
         row = rows[preset]
         assert (as_int(row[0]), as_int(row[1])) == (sr, hop), preset
         assert [as_int(c) for c in row[5:9]] == [enc, quant, dec_head, total], preset
-    for preset in ("tiny", "demo"):  # not pinned by a paper: compare with the summary itself
+    for preset in ("tiny", "demo", "demo_waveform"):  # not pinned by a paper: compare with the summary itself
         p = summarize([f"preset={preset}"])["params"]
         assert [as_int(c) for c in rows[preset][5:9]] == [
             p["encoder"], p["quantizer"], p["decoder"] + p["head"], p["total"]], preset

@@ -1,5 +1,6 @@
 """A real grid end to end on CPU: `ablation=codebook_size preset=tiny`, one step per job, each job
-evaluated by the suite, then the sweep report and the compare_runs notebook; a failing job is recorded."""
+evaluated by the suite, then the sweep report and the compare_runs notebook; a failing job is recorded
+and makes the sweep (and `make ablate`) exit non-zero."""
 import csv
 import json
 import os
@@ -62,6 +63,35 @@ def test_a_failing_job_writes_error_txt_and_the_sweep_goes_on(tmp_path):
     sweep = tmp_path / "sweep"
     proc = run(["-m", "src.train", "-m", "preset=tiny", "quantizer.codebook_size=0,16", *FAST,
                 "post_eval.enabled=false", f"hydra.sweep.dir={sweep}"])
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.returncode != 0  # the grid went on, but the sweep reports that a job failed
+    assert "1 of 2 job(s) failed (jobs 0)" in proc.stderr, proc.stderr[-3000:]
     assert "codebook_size" in (sweep / "0" / "error.txt").read_text()
     assert (sweep / "1" / "codec.safetensors").exists()
+
+
+# +quantizer.bogus=1 fails inside every job (an unexpected argument when the quantizer is built)
+FAILING_GRID = ["ablation=codebook_size", "preset=tiny", "+quantizer.bogus=1", *FAST, "post_eval.enabled=false"]
+
+
+def test_a_grid_whose_jobs_all_fail_exits_non_zero(tmp_path):
+    sweep = tmp_path / "sweep"
+    proc = run(["-m", "src.train", *FAILING_GRID, f"hydra.sweep.dir={sweep}"])
+    assert proc.returncode != 0
+    assert "3 of 3 job(s) failed (jobs 0, 1, 2)" in proc.stderr, proc.stderr[-3000:]
+    assert all("bogus" in (sweep / str(i) / "error.txt").read_text() for i in range(3))
+
+
+@pytest.mark.slow  # two make runs of a 3-job grid: ~1 min each on 2 shared cores
+@pytest.mark.parametrize("where", ["SWEEP_DIR", "ARGS"])
+def test_make_ablate_fails_and_writes_its_report_in_the_users_sweep_dir(tmp_path, where):
+    sweep = tmp_path / f"from_{where}"
+    args = " ".join(FAILING_GRID[2:])
+    chosen = [f"SWEEP_DIR={sweep}", f"ARGS={args}"] if where == "SWEEP_DIR" else [f"ARGS={args} hydra.sweep.dir={sweep}"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1", "WANDB_MODE": "offline"}
+    proc = subprocess.run(["make", "-o", "setup", "ablate", f"PYTHON={sys.executable}", "GRID=codebook_size",
+                           "PRESET=tiny", *chosen], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+                          check=False)
+    assert proc.returncode != 0
+    assert f"ablate: report in {sweep}/report/" in proc.stdout, proc.stdout[-2000:] + proc.stderr[-2000:]
+    report = (sweep / "report" / "report.md").read_text()
+    assert "- jobs: 3 (0 ok, 3 failed)" in report and "bogus" in report

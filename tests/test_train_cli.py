@@ -7,7 +7,7 @@ import torch
 import yaml
 
 from src.codec import Codec
-from tests.training.helpers import ROOT, cli_args
+from tests.training.helpers import ROOT, TOY_TARGETS, cli_args
 
 
 def _run(*args, timeout=240):
@@ -41,6 +41,6 @@ def test_run_writes_a_loadable_run_directory_with_loggers(tmp_path):
     assert list((tmp_path / "wandb").glob("offline-run-*")), "no offline W&B run directory"
     assert list((tmp_path / "tensorboard").glob("events.out.tfevents.*")), "no TensorBoard event file"
     assert (tmp_path / "demos" / "step_00000002.png").stat().st_size > 1000
-    codec = Codec.load(tmp_path)
+    codec = Codec.load(tmp_path, trusted_targets=TOY_TARGETS)  # toy components: outside the allowlist
     wav = torch.randn(1, 1, 800)
     assert codec(wav).wav_hat.shape == wav.shape

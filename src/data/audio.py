@@ -81,8 +81,7 @@ class AudioInfo(NamedTuple):  # a NamedTuple, not a dataclass: made once per fil
 def audio_info(path: str | Path) -> AudioInfo:
     """Header-only look at a file (libsndfile); raises MissingAudio / UnreadableAudio / EmptyAudio."""
     path = Path(path)
-    if not path.is_file():
-        raise MissingAudio(path, "file not found")
+    _check_exists(path)
     try:
         with sf.SoundFile(str(path)) as f:  # not sf.info: that also formats a log string (1.5x slower)
             rate, channels, frames = f.samplerate, f.channels, f.frames
@@ -91,6 +90,14 @@ def audio_info(path: str | Path) -> AudioInfo:
     if frames <= 0 or rate <= 0:
         raise EmptyAudio(path, "empty (0 samples)")
     return AudioInfo(int(rate), int(channels), int(frames))
+
+
+def _check_exists(path: Path) -> None:
+    """MissingAudio, or EmptyAudio for a 0-byte file (libsndfile would call it unreadable)."""
+    if not path.is_file():
+        raise MissingAudio(path, "file not found")
+    if path.stat().st_size == 0:
+        raise EmptyAudio(path, "empty (0-byte file)")
 
 
 def map_channels(x: np.ndarray, channels: int, path: str | Path = "<array>") -> np.ndarray:
@@ -152,8 +159,7 @@ def open_source(path: str | Path):
         if len(blob) < size:
             raise TruncatedAudio(path, f"truncated shard ({len(blob)} of {size} bytes)")
         return io.BytesIO(blob)
-    if not Path(text).is_file():
-        raise MissingAudio(path, "file not found")
+    _check_exists(Path(text))
     return text
 
 

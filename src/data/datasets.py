@@ -139,6 +139,10 @@ class AudioData:
         """Where split `name` comes from, for error messages."""
         return type(self).__name__
 
+    def why_empty(self, name: str) -> str:
+        """Why split `name` listed no file at all, and what to do (the error of an empty split)."""
+        return "no audio files found; point the data config at audio soundfile can read"
+
     def split(self, name: str) -> Dataset:
         """"train" -> CropDataset; "valid"/"test" -> UtteranceDataset. Built once, then cached."""
         if name not in SPLITS:
@@ -193,9 +197,9 @@ class AudioData:
             self._name(path, err.reason)
         counts = ", ".join(f"{k}: {n}" for k, n in sorted(Counter(e.kind for e in skipped.values()).items()))
         if not kept:
-            why = f"all {found} files were skipped ({counts})" if found else "no audio files found"
-            raise EmptyDatasetError(f"data split {name!r} from {self.describe(name)} is empty: {why}. "
-                                    "Point the data config at audio soundfile can read.")
+            why = (f"all {found} files were skipped ({counts}); point the data config at audio soundfile can read"
+                   if found else self.why_empty(name))
+            raise EmptyDatasetError(f"data split {name!r} from {self.describe(name)} is empty: {why}")
         log.info("%s split: %d files kept, %d skipped%s", name, len(kept), len(skipped),
                  f" ({counts})" if skipped else "")
 
@@ -221,6 +225,18 @@ class FolderData(AudioData):
 
     def describe(self, name: str) -> str:
         return f"data.root={self.root / name if self.by_folder else self.root}"
+
+    def why_empty(self, name: str) -> str:
+        if self.by_folder:
+            return f"no audio files in {self.root / name}"
+        total = len(self.files())
+        if not total:
+            return f"no audio files found under {self.root}"
+        fraction = {"valid": self.valid_fraction, "test": self.test_fraction}.get(name)
+        fix = (f"raise data.{name}_fraction (now {fraction:g})" if fraction is not None else
+               "lower data.valid_fraction + data.test_fraction")
+        return (f"the hash split gave none of the {total} audio files under {self.root} to {name!r}: {fix}, or "
+                f"split the files yourself into {self.root}/train/, valid/ and test/ folders")
 
     def entries(self, name: str) -> list[Entry]:
         base = self.root / name if self.by_folder else self.root

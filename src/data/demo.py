@@ -100,6 +100,7 @@ def build_corpus(root: str | Path | None = None, force: bool = False, workers: i
     plan = corpus_plan()
     if not force and is_complete(root, plan):
         return root
+    _check_replaceable(root)
     root.parent.mkdir(parents=True, exist_ok=True)
     with open(root.parent / f".{root.name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # another process may be building the same corpus
@@ -112,6 +113,16 @@ def build_corpus(root: str | Path | None = None, force: bool = False, workers: i
             shutil.rmtree(root)
         os.replace(tmp, root)
     return root
+
+
+def _check_replaceable(root: Path) -> None:
+    """A rebuild replaces `root`: only an empty folder or an older demo corpus (it holds the stamp) may go.
+    data.root comes from a config, and a run's config.yaml may come from someone else (docs/security.md)."""
+    if root.exists() and (not root.is_dir() or (any(root.iterdir()) and not (root / STAMP).exists())):
+        raise FileExistsError(
+            f"data.root={root} exists and is not a demo corpus (no {STAMP}): the demo corpus is built there by "
+            "replacing the folder, so it is refused; choose an empty or new folder for data.root"
+        )
 
 
 def synthesis_job(utterance: dict, path: Path) -> dict:

@@ -8,6 +8,7 @@ from torch import Tensor, nn
 
 from src.nn.activations import activation_factory
 from src.nn.conv import SConv1d, resolve_pad_mode
+from src.nn.init import check_init, kaiming_init_
 from src.nn.lstm import SLSTM
 from src.nn.resblocks import SEANetResBlock
 
@@ -27,8 +28,9 @@ class SEANetEncoder(nn.Module):
                  norm: str = "weight_norm", kernel_size: int = 7, last_kernel_size: int = 7,
                  residual_kernel_size: int = 3, dilation_base: int = 2, causal: bool = False,
                  pad_mode: str | None = None, true_skip: bool = False, compress: int = 2,
-                 lstm: int = 2) -> None:
+                 lstm: int = 2, init: str = "torch") -> None:
         super().__init__()
+        check_init(init, "encoder.init")
         if not ratios or any(int(r) < 1 for r in ratios):
             raise ValueError(f"encoder.ratios must be a non-empty list of positive ints, got {ratios}")
         self.channels, self.latent_dim = int(channels), int(latent_dim)
@@ -52,6 +54,8 @@ class SEANetEncoder(nn.Module):
             layers.append(SLSTM(width, num_layers=lstm))
         layers += [act(width), SConv1d(width, latent_dim, last_kernel_size, **conv)]
         self.model = nn.Sequential(*layers)
+        if init == "kaiming":  # see src/nn/init.py: keeps z input-dependent at init (docs/collapse.md)
+            kaiming_init_(self.model)
 
     def forward(self, wav: Tensor) -> Tensor:
         """wav: (B, channels, T) -> z: (B, latent_dim, ceil(T / hop_length))."""

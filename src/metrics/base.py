@@ -1,9 +1,14 @@
 """Shared pieces of the metric suite: the exclusion signal, input checks and resampling.
 
 Every item metric is a callable `metric(ref, est, sample_rate) -> float` on numpy arrays of shape
-(C, T) (float, same rate). A metric that cannot score an item raises `Excluded(reason)`; the suite
-records the reason and leaves the item out of the aggregate (DESIGN.md failure policy), never
-averaging in 0, -1 or NaN.
+(C, T) (float, same rate), and declares `worst`, the value its scale gives a codec that failed. Two kinds
+of failure are kept apart (DESIGN.md failure policy, docs/evaluation_failures.md):
+- the REFERENCE cannot be scored (silent, too short, non-finite) or the pair cannot be compared (channel
+  or length mismatch): `Excluded(reason)`; the suite leaves the item out of the aggregate and counts it,
+  never averaging in 0, -1 or NaN;
+- the DECODED signal is empty, non-finite or silent against a valid reference: `CodecFailed(reason)`; the
+  suite scores the item at the metric's `worst` and counts it as codec_failed, so that a codec that
+  outputs nothing never scores better than one that tried.
 """
 from __future__ import annotations
 
@@ -20,12 +25,31 @@ class Excluded(Exception):
         self.reason = reason
 
 
+class CodecFailed(Exception):
+    """The decoded signal failed (empty, non-finite, silent) against a valid reference: scored as `worst`."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class MetricUnavailable(RuntimeError):
     """A metric whose optional dependency is missing; the message says what to install."""
 
 
 SILENCE_RMS = 1e-4  # about -80 dBFS: below this the reference carries no measurable signal
+SILENT_DECODED_DB = 60.0  # a decoded signal below -80 dBFS AND this far below its reference is silent
 LENGTH_TOLERANCE_S = 0.02  # codecs pad to a hop; more than 20 ms of difference is a misalignment
+
+
+def rms(x: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(np.square(x)))) if x.size else 0.0
+
+
+def is_silent_decoded(ref: np.ndarray, est: np.ndarray) -> bool:
+    """est below -80 dBFS and SILENT_DECODED_DB below ref (a faithfully quiet copy of a quiet clip is not)."""
+    level = rms(est)
+    return level < SILENCE_RMS and level < rms(ref) * 10 ** (-SILENT_DECODED_DB / 20)
 
 
 def check_pair(
@@ -37,26 +61,33 @@ def check_pair(
 ) -> tuple[np.ndarray, np.ndarray]:
     """ref, est: (C, T_ref), (C, T_est) -> both cropped to the shorter length, as float64.
 
-    Raises Excluded for: channel mismatch, non-finite samples, a length difference beyond
-    `tolerance_s`, a clip shorter than `min_seconds`, or a silent reference. A silent *decoded*
-    signal is scored (it is a codec failure the numbers must show), not excluded.
+    Raises Excluded (the item is left out) for: channel mismatch, a non-finite, silent or too short
+    (< `min_seconds`) reference, a length difference beyond `tolerance_s`. Raises CodecFailed (the item
+    gets the metric's worst value) when the decoded signal is empty, non-finite or silent against that
+    valid reference. The reference is judged first: a bad reference is never blamed on the codec.
     """
     ref, est = np.atleast_2d(np.asarray(ref, dtype=np.float64)), np.atleast_2d(np.asarray(est, dtype=np.float64))
     if ref.shape[0] != est.shape[0]:
         raise Excluded(f"channel mismatch ({ref.shape[0]} vs {est.shape[0]})")
     if not np.isfinite(ref).all():
         raise Excluded("non-finite samples in reference")
+    if ref.shape[-1] == 0 or ref.shape[-1] < min_seconds * sample_rate:
+        raise Excluded(f"shorter than {min_seconds:g} s")
+    if rms(ref) < SILENCE_RMS:
+        raise Excluded("silent reference")
+    if est.shape[-1] == 0:
+        raise CodecFailed("empty decoded")
     if not np.isfinite(est).all():
-        raise Excluded("non-finite samples in decoded")
+        raise CodecFailed("non-finite samples in decoded")
     diff = abs(ref.shape[-1] - est.shape[-1])
     if diff > tolerance_s * sample_rate:
         raise Excluded(f"length mismatch beyond {tolerance_s * 1000:g} ms")
     n = min(ref.shape[-1], est.shape[-1])
-    if n == 0 or n < min_seconds * sample_rate:
+    if n < min_seconds * sample_rate:
         raise Excluded(f"shorter than {min_seconds:g} s")
     ref, est = ref[:, :n], est[:, :n]
-    if np.sqrt(np.mean(ref**2)) < SILENCE_RMS:
-        raise Excluded("silent reference")
+    if is_silent_decoded(ref, est):
+        raise CodecFailed("silent decoded")
     return ref, est
 
 

@@ -18,6 +18,7 @@ class DNSMOS:
     """
 
     name = "dnsmos"
+    worst = 1.0  # the bottom of the P.835 1..5 scale
 
     def __init__(self, personalized: bool = False) -> None:
         self.personalized = bool(personalized)

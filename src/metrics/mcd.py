@@ -24,6 +24,10 @@ ALPHAS = {8000: 0.31, 10000: 0.35, 12000: 0.37, 16000: 0.42, 22050: 0.45, 24000:
           32000: 0.50, 44100: 0.53, 48000: 0.55}
 POWER_FLOOR = 1e-10  # keeps log finite in digital silence (-100 dB re. full-scale power)
 DB = 10.0 / math.log(10.0) * math.sqrt(2.0)
+# Scores are clamped at 50 dB, the worst value given to a failed decode. Real outputs stay far below it (good
+# codecs 2-8 dB; white noise, clicks or a square wave against speech about 15-16 dB, a 7.9 kHz tone about 30
+# dB); beyond it the spectra have nothing in common and the exact figure means nothing.
+CEILING_DB = 50.0
 
 
 def freqt_matrix(in_len: int, order: int, alpha: float) -> np.ndarray:
@@ -86,6 +90,7 @@ class MCD:
     """DTW mel-cepstral distortion in dB (0 when identical; lower is better), channel mean."""
 
     name = "mcd"
+    worst = CEILING_DB
 
     def __init__(self, order: int = 24, alpha: float | None = None) -> None:
         self.order, self.alpha = int(order), alpha
@@ -99,4 +104,4 @@ class MCD:
             mc_r = mel_cepstrum(r, sample_rate, self.order, self.alpha)[:, 1:]
             mc_e = mel_cepstrum(e, sample_rate, self.order, self.alpha)[:, 1:]
             scores.append(mcd_dtw(mc_r, mc_e))
-        return float(np.mean(scores))
+        return min(float(np.mean(scores)), CEILING_DB)

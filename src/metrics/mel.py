@@ -16,6 +16,9 @@ from src.metrics.base import check_pair, resample
 RATE = 16000
 N_FFT, HOP, N_MELS, FMIN, FMAX = 1024, 256, 80, 0.0, 8000.0
 FLOOR = 1e-5  # -100 dB magnitude floor, as in HiFi-GAN's dynamic range compression
+# Scores are clamped at 10, the worst value given to a failed decode: for audio in [-1, 1] log10 mel spans
+# [-5, about +1.5], so no real output reaches it (white noise against speech: about 2.5).
+CEILING = 10.0
 
 
 @cache
@@ -37,9 +40,10 @@ class MelDistance:
     """Mean |log10 mel(ref) - log10 mel(est)|; 0 for identical signals, lower is better."""
 
     name = "mel_distance"
+    worst = CEILING
 
     def __call__(self, ref: np.ndarray, est: np.ndarray, sample_rate: int) -> float:
         """ref, est: (C, T) at `sample_rate` -> mel distance (float)."""
         ref, est = check_pair(ref, est, sample_rate)
         ref, est = resample(ref, sample_rate, RATE), resample(est, sample_rate, RATE)
-        return float(np.mean(np.abs(log_mel(ref) - log_mel(est))))
+        return min(float(np.mean(np.abs(log_mel(ref) - log_mel(est)))), CEILING)

@@ -15,6 +15,11 @@ class PESQ:
     Identical signals score 4.644 (wb) / 4.549 (nb), the maxima of the P.862 mappings.
     """
 
+    # A failed decode scores 1.0, the bottom of the MOS scale: the P.862.1/.2 mappings approach 0.999 only as
+    # the raw score goes to -inf, and noise against speech scores about 1.03 (wb) / 1.2 (nb). The raw P.862
+    # floor of -0.5 is not on the MOS-LQO scale this metric reports. Codec-SUPERB also uses 1.0; VERSA 0.0.
+    worst = 1.0
+
     def __init__(self, mode: str = "wb") -> None:
         if mode not in RATES:
             raise ValueError(f"PESQ mode must be one of {sorted(RATES)}; got {mode!r}")

@@ -8,7 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from src.metrics.base import Excluded, MetricUnavailable, check_pair, optional_import, resample
+from src.metrics.base import (
+    CodecFailed,
+    Excluded,
+    MetricUnavailable,
+    check_pair,
+    optional_import,
+    resample,
+)
 
 RATE = 16000  # both embedders are trained on 16 kHz speech
 
@@ -54,6 +61,7 @@ class SpeakerSimilarity:
     """cos(e(ref), e(est)) in [-1, 1] on 16 kHz audio (channels averaged first); 1.0 when identical."""
 
     name = "speaker_sim"
+    worst = -1.0  # the floor of a cosine (Resemblyzer's non-negative d-vectors never go below 0)
 
     def __init__(self, embedder: str = "resemblyzer", model_path: str | None = None) -> None:
         if embedder not in EMBEDDERS:
@@ -70,5 +78,9 @@ class SpeakerSimilarity:
         ref, est = check_pair(ref, est, sample_rate)
         ref, est = (resample(x.mean(axis=0), sample_rate, RATE) for x in (ref, est))
         embed = self._model()
-        a, b = embed(ref), embed(est)
+        a = embed(ref)  # Excluded when the reference holds no voice
+        try:
+            b = embed(est)
+        except Excluded as exc:  # the reference had a voice, the decoded signal has none: the codec lost it
+            raise CodecFailed(f"{exc.reason} (decoded)") from None
         return float(np.dot(a, b) / max(np.linalg.norm(a) * np.linalg.norm(b), 1e-12))

@@ -13,7 +13,10 @@ MIN_SECONDS = 0.4
 
 
 class STOI:
-    """(E)STOI of `est` against `ref` in [0, 1] for STOI (ESTOI may dip below 0); 1.0 when identical."""
+    """(E)STOI of `est` against `ref`: a mean of correlation coefficients, about [0, 1] in practice (both can
+    dip below 0: a 7.9 kHz tone scores -0.12 against speech); 1.0 when identical."""
+
+    worst = -1.0  # the floor of a mean of correlations: a failed decode never beats a real (bad) attempt
 
     def __init__(self, extended: bool = False) -> None:
         self.extended = bool(extended)

@@ -1,7 +1,8 @@
 """The evaluation suite: metric registry, parallel scoring over items, failure policy and aggregation.
 
-Each item metric scores (ref, est) numpy arrays (C, T); an item it cannot score is recorded with the
-reason and left out of the aggregate (DESIGN.md). Items are scored in worker processes (spawn/
+Each item metric scores (ref, est) numpy arrays (C, T); an item whose reference cannot be scored is
+recorded with the reason and left out of the aggregate, and an item whose decoded signal failed (empty,
+non-finite, silent) is scored at the metric's `worst` and counted as codec_failed (DESIGN.md). Items are scored in worker processes (spawn/
 forkserver, one thread each, models loaded once per worker), in chunks.
 """
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from src.metrics.base import Excluded, MetricUnavailable
+from src.metrics.base import CodecFailed, Excluded, MetricUnavailable
 
 # name -> (module, class, constructor kwargs); options from config are merged over the kwargs
 METRICS: dict[str, tuple[str, str, dict]] = {
@@ -36,6 +37,11 @@ METRICS: dict[str, tuple[str, str, dict]] = {
 CODEC_METRICS = ("rtf_encode", "rtf_decode")  # measured around the codec (src/metrics/rtf.py)
 ALL_METRICS = (*METRICS, *CODEC_METRICS)
 HIGHER_IS_BETTER = {"pesq_wb", "pesq_nb", "stoi", "estoi", "speaker_sim", "si_sdr", "dnsmos"}
+CODEC_FAILED = "/codec_failed"  # row key suffix: row["pesq_wb/codec_failed"] = reason (the score is the worst)
+
+
+def failed_key(name: str) -> str:
+    return name + CODEC_FAILED
 
 
 def check_names(names) -> list[str]:
@@ -58,12 +64,15 @@ def build_metrics(names, options: dict | None = None) -> dict[str, Any]:
 
 
 def score_item(metrics: dict[str, Any], ref: np.ndarray, est: np.ndarray, sample_rate: int) -> dict:
-    """-> {name: float score, or str exclusion reason} for one (ref, est) pair (C, T)."""
+    """-> {name: float score, or str exclusion reason} for one (ref, est) pair (C, T); a decoded signal
+    that failed scores metric.worst and adds {name + "/codec_failed": reason}."""
     row: dict[str, float | str] = {}
     for name, metric in metrics.items():
         try:
             value = float(metric(ref, est, sample_rate))
             row[name] = value if math.isfinite(value) else "non-finite score"
+        except CodecFailed as exc:
+            row[name], row[failed_key(name)] = float(metric.worst), exc.reason
         except Excluded as exc:
             row[name] = exc.reason
         except MetricUnavailable as exc:
@@ -92,8 +101,10 @@ def _load(job: Job) -> tuple[np.ndarray, np.ndarray, int]:
     if not isinstance(job.ref, (str, Path)):
         return np.asarray(job.ref), np.asarray(job.est), int(job.sample_rate)
     ref, sr = sf.read(str(job.ref), dtype="float64", always_2d=True)
+    if Path(job.est).stat().st_size == 0:  # a 0-byte decoded file is the codec's empty output, not a bad read
+        return ref.T, np.zeros((ref.shape[1], 0)), sr
     est, sr_est = sf.read(str(job.est), dtype="float64", always_2d=True)
-    return ref.T, resample(est.T, sr_est, sr), sr
+    return ref.T, (resample(est.T, sr_est, sr) if est.shape[0] else est.T), sr
 
 
 _WORKER_METRICS: dict[str, Any] = {}
@@ -193,8 +204,9 @@ def score_jobs(jobs: list[Job], names, options=None, num_workers=None, chunk_siz
 
 
 # ------------------------------------------------------------------ aggregation
-def aggregate(values: list) -> dict:
-    """values: floats (scores) and strs (exclusion reasons) -> mean, std, ci95, n, n_excluded, excluded.
+def aggregate(values: list, codec_failed: list | None = None) -> dict:
+    """values: floats (scores) and strs (exclusion reasons) -> mean, std, ci95, n, n_excluded, excluded,
+    codec_failed (how many of the n scores are the worst value of a failed decode) and its reasons.
 
     std is the sample standard deviation (ddof=1); ci95 is the half-width of the 95% Student-t
     confidence interval of the mean (mean ± ci95). With no scored item, mean/std/ci95 are null.
@@ -210,12 +222,16 @@ def aggregate(values: list) -> dict:
     mean = float(scores.mean()) if n else None
     std = float(scores.std(ddof=1)) if n > 1 else (0.0 if n == 1 else None)
     ci95 = float(stats.t.ppf(0.975, n - 1) * std / math.sqrt(n)) if n > 1 else None
+    failed: dict[str, int] = {}
+    for reason in codec_failed or ():
+        failed[reason] = failed.get(reason, 0) + 1
     return {"mean": mean, "std": std, "ci95": ci95, "n": n, "n_excluded": sum(excluded.values()),
-            "excluded": excluded}
+            "excluded": excluded, "codec_failed": sum(failed.values()), "codec_failed_reasons": failed}
 
 
 def aggregate_rows(rows: list[dict], names) -> dict[str, dict]:
-    return {name: aggregate([row[name] for row in rows if name in row]) for name in names}
+    return {name: aggregate([row[name] for row in rows if name in row],
+                            [row[failed_key(name)] for row in rows if failed_key(name) in row]) for name in names}
 
 
 def score_pairs(refs, ests, sample_rate: int, metrics=("mel_distance", "pesq_wb", "stoi"), options=None) -> dict:

@@ -33,6 +33,7 @@ def log_wandb(result: dict, rows: list[dict], jobs: list, names: list[str], out_
         if agg["mean"] is not None:
             run.summary[f"eval/{name}"] = agg["mean"]
         run.summary[f"eval/{name}_n_excluded"] = agg["n_excluded"]
+        run.summary[f"eval/{name}_codec_failed"] = agg.get("codec_failed", 0)
     for key, value in (result.get("bitrate") or {}).items():
         if isinstance(value, (int, float)):
             run.summary[f"eval/{key}"] = value

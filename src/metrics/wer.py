@@ -29,6 +29,7 @@ class WER:
     """WER of transcribe(est) against transcribe(ref), in [0, inf) (0 = same words)."""
 
     name = "wer"
+    worst = 1.0  # what an empty transcript scores: every reference word deleted (insertions can exceed it)
 
     def __init__(self) -> None:
         self._decoder = None

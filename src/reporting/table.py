@@ -6,6 +6,7 @@ import io
 import math
 from dataclasses import dataclass
 
+from src.reporting import flags
 from src.reporting.runs import JobRecord
 
 # Evaluation metrics in this order first (the paper tables' order), any others after, sorted.
@@ -58,8 +59,9 @@ class Table:
         cols = ["job", *self.swept, "status", "step"]
         cols += [f"train/{k}" for k in self.train]
         for m in self.metrics:
-            cols += [f"eval/{m}", f"eval/{m}/ci95", f"eval/{m}/n", f"eval/{m}/n_excluded"]
-        return cols + list(BITRATE_KEYS) + ["error"]
+            cols += [f"eval/{m}", f"eval/{m}/ci95", f"eval/{m}/n", f"eval/{m}/n_excluded",
+                     f"eval/{m}/codec_failed", f"eval/{m}/vs_best"]
+        return cols + list(BITRATE_KEYS) + ["collapsed", "error"]
 
 
 def build_table(jobs: list[JobRecord]) -> Table:
@@ -73,11 +75,12 @@ def build_table(jobs: list[JobRecord]) -> Table:
         row.update({k: job.choices.get(k, "") for k in swept})
         row.update({f"train/{k}": v for k, v in job.train.items()})
         for name, stats in job.eval_metrics.items():
-            for field in ("mean", "ci95", "n", "n_excluded"):
+            for field in ("mean", "ci95", "n", "n_excluded", "codec_failed"):
                 key = f"eval/{name}" if field == "mean" else f"eval/{name}/{field}"
                 row[key] = stats.get(field)
         row.update({k: job.bitrate.get(k) for k in BITRATE_KEYS})
         rows.append(row)
+    flags.annotate(rows, metrics)
     return Table(swept, train, metrics, rows)
 
 
@@ -99,7 +102,8 @@ def _md_cell(text: str) -> str:
 
 
 def _md_metric(row: dict, name: str) -> str:
-    """`mean ± ci95`, plus how many items the metric could not score (never averaged in as 0)."""
+    """`mean ± ci95`, plus how many items the metric could not score (never averaged in as 0) and how many
+    decoded items failed (averaged in at the metric's worst value)."""
     mean = row.get(f"eval/{name}")
     if mean is None:
         return ""
@@ -108,12 +112,18 @@ def _md_metric(row: dict, name: str) -> str:
         text += f" ± {fmt(row[f'eval/{name}/ci95'])}"
     if row.get(f"eval/{name}/n_excluded"):
         text += f" ({row[f'eval/{name}/n_excluded']} excl.)"
-    return text
+    if row.get(f"eval/{name}/codec_failed"):
+        text += f" ({row[f'eval/{name}/codec_failed']} codec-failed)"
+    return text + flags.MD_MARKS.get(row.get(f"eval/{name}/vs_best"), "")
+
+
+def _md_collapsed(flag: bool | None) -> str:
+    return "" if flag is None else ("**collapsed**" if flag else "no")
 
 
 def to_markdown(table: Table) -> str:
     header = ["job", *table.swept, "status", "step", *table.train, *table.metrics,
-              "bitrate (bps)", "entropy bitrate (bps)", "error"]
+              "bitrate (bps)", "entropy bitrate (bps)", "collapsed", "error"]
     lines = ["| " + " | ".join(_md_cell(h) for h in header) + " |", "|" + "---|" * len(header)]
     for row in table.rows:
         error = row["error"]
@@ -122,7 +132,7 @@ def to_markdown(table: Table) -> str:
         cells = [row["job"], *(row.get(k, "") for k in table.swept), row["status"], fmt(row.get("step"))]
         cells += [fmt(row.get(f"train/{k}")) for k in table.train]
         cells += [_md_metric(row, m) for m in table.metrics]
-        cells += [fmt(row.get(k)) for k in BITRATE_KEYS] + [error]
+        cells += [fmt(row.get(k)) for k in BITRATE_KEYS] + [_md_collapsed(row.get("collapsed")), error]
         lines.append("| " + " | ".join(_md_cell(str(c)) for c in cells) + " |")
     return "\n".join(lines)
 

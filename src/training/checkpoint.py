@@ -5,13 +5,17 @@ Layout: <run_dir>/checkpoints/step_00001234/ holding
   optim.pt        optimizer / scheduler / grad-scaler / balancer states (tensors and plain data only)
   rng_rank<r>.pt  each process's torch / CUDA / numpy / python RNG states
   state.json      step, epoch, batch position, non-finite counters, world size
-  complete.json   manifest, written last
+  complete.json   manifest, written last: {"step", "files": {name: {"size", "sha256"}}}
 Everything is written into `.tmp-step_...` and renamed when complete, so a kill mid-write leaves the
 previous checkpoint as the newest complete one. Loading uses safetensors and torch.load(weights_only=True):
-nothing unpickles code.
+nothing unpickles code. A checkpoint whose files do not match its manifest (a disk error, a truncated copy)
+raises CorruptCheckpoint naming the file; src/training/resume.py then falls back to the previous complete one and
+moves the bad one aside (checkpoints/corrupt-step_...), never deleting it. Manifests written before the
+hashes (a plain list of names) are still read: their files are checked by loading them.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import random
@@ -30,6 +34,10 @@ _STEP_DIR = re.compile(r"^step_(\d+)$")
 # Fault injection for tests: "<seconds>" or "<step>:<seconds>" sleeps after the weights are written and
 # before the checkpoint is marked complete, so a test can SIGKILL the run mid-write.
 WRITE_DELAY_ENV = "CODECLAB_CKPT_WRITE_DELAY"
+
+
+class CorruptCheckpoint(RuntimeError):
+    """A checkpoint file that is missing, truncated or does not match its manifest; the message names it."""
 
 
 def checkpoint_root(run_dir: str | Path) -> Path:
@@ -151,9 +159,9 @@ class CheckpointWriter:
             _maybe_delay(step)
         acc.wait_for_everyone()
         if acc.is_main_process:
-            files = sorted(p.name for p in tmp.iterdir())
+            files = {p.name: {"size": p.stat().st_size, "sha256": sha256_of(p)} for p in sorted(tmp.iterdir())}
             with open(tmp / MANIFEST, "w") as fh:
-                json.dump({"step": step, "files": files}, fh)
+                json.dump({"step": step, "files": files}, fh, indent=1)
                 fh.flush()
                 os.fsync(fh.fileno())
             shutil.rmtree(final, ignore_errors=True)  # a re-run of the same step replaces it
@@ -170,15 +178,55 @@ class CheckpointWriter:
             shutil.rmtree(stale, ignore_errors=True)
 
 
+def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(chunk), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def verify_checkpoint(path: Path) -> None:
+    """Check every file against the manifest (size, then SHA-256) -> CorruptCheckpoint naming the first bad
+    one. An old manifest (a list of names, no hashes) is checked for presence only."""
+    try:
+        files = json.loads((path / MANIFEST).read_text())["files"]
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise CorruptCheckpoint(f"{path / MANIFEST}: unreadable manifest ({type(err).__name__}: {err})") from err
+    entries = files.items() if isinstance(files, dict) else ((name, None) for name in files)
+    for name, entry in entries:
+        file = path / name
+        if not file.is_file():
+            raise CorruptCheckpoint(f"{file}: listed in {MANIFEST} but missing")
+        if entry is None:
+            continue
+        size = file.stat().st_size
+        if size != entry["size"]:
+            raise CorruptCheckpoint(f"{file}: {size} bytes, {MANIFEST} says {entry['size']} (truncated or corrupt)")
+        if sha256_of(file) != entry["sha256"]:
+            raise CorruptCheckpoint(f"{file}: SHA-256 differs from {MANIFEST} (corrupt)")
+
+
+def _read(file: Path, loader):
+    """loader(file), with any failure (truncated safetensors, bad zip, refused pickle) naming the file."""
+    try:
+        return loader(file)
+    except Exception as err:  # SafetensorError, OSError, RuntimeError, UnpicklingError, ...
+        raise CorruptCheckpoint(f"{file}: cannot be read ({type(err).__name__}: {err})") from err
+
+
 def read_checkpoint(path: Path, rank: int) -> dict:
-    """-> {"weights": {stem: state_dict}, "objects": optim.pt content, "state": dict, "rng": dict | None}."""
+    """-> {"weights": {stem: state_dict}, "objects": optim.pt content, "state": dict, "rng": dict | None}.
+
+    Raises CorruptCheckpoint naming the file that is missing, does not match the manifest or cannot be read."""
     if not is_complete(path):
         raise FileNotFoundError(f"{path} is not a complete checkpoint (no {MANIFEST})")
-    weights = {p.name[: -len(".safetensors")]: load_tensors(p) for p in path.glob("*.safetensors")}
+    verify_checkpoint(path)
+    weights = {p.name[: -len(".safetensors")]: _read(p, load_tensors) for p in path.glob("*.safetensors")}
     rng_file = path / f"rng_rank{rank}.pt"
     return {
         "weights": weights,
-        "objects": torch.load(path / OPTIM, map_location="cpu", weights_only=True),
-        "state": json.loads((path / STATE).read_text()),
-        "rng": torch.load(rng_file, weights_only=True) if rng_file.exists() else None,
+        "objects": _read(path / OPTIM, lambda f: torch.load(f, map_location="cpu", weights_only=True)),
+        "state": _read(path / STATE, lambda f: json.loads(f.read_text())),
+        "rng": _read(rng_file, lambda f: torch.load(f, weights_only=True)) if rng_file.exists() else None,
     }

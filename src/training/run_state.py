@@ -18,12 +18,13 @@ from src.codec import CONFIG_FILE, WEIGHTS_FILE
 from src.training import builders, validation
 from src.training.checkpoint import (
     CheckpointWriter,
+    CorruptCheckpoint,
     capture_rng,
     read_checkpoint,
-    resolve_resume,
     restore_rng,
 )
 from src.training.loggers import METRICS_FILE, truncate_jsonl
+from src.training.resume import RunDirInUse, load_resume
 
 log = logging.getLogger(__name__)
 SUMMARY_FILE = "summary.json"
@@ -72,15 +73,21 @@ class RunStateMixin:
 
     def resume(self) -> None:
         """Restore everything from trainer.resume (auto / none / path); the main process picks the path."""
-        holder = [None]
+        holder, ckpt, error = [None, None], None, None
         if self.acc.is_main_process:
-            path = resolve_resume(self.cfg.trainer.resume, self.run_dir)
-            holder = [str(path) if path else None]
+            try:  # refuses a resume that would destroy the run in run_dir; skips a corrupt newest checkpoint
+                path, ckpt = load_resume(self.cfg.trainer.resume, self.run_dir, self.acc.process_index)
+                holder = [str(path) if path else None, None]
+            except (RunDirInUse, CorruptCheckpoint, FileNotFoundError) as err:
+                error, holder = err, [None, f"{type(err).__name__}: {err}"]
         if self.acc.num_processes > 1:
             broadcast_object_list(holder, from_process=0)
+        if holder[1] is not None:  # every rank stops with rank 0's reason (none would wait forever)
+            raise error if error is not None else RuntimeError(f"rank 0 refused to resume: {holder[1]}")
         if holder[0] is None:
             return
-        ckpt = read_checkpoint(Path(holder[0]), self.acc.process_index)
+        if ckpt is None:
+            ckpt = read_checkpoint(Path(holder[0]), self.acc.process_index)
         self.codec_raw.load_state_dict(ckpt["weights"]["codec"])
         if len(self.discs_raw):
             self.discs_raw.load_state_dict(ckpt["weights"]["discriminators"])
@@ -104,8 +111,9 @@ class RunStateMixin:
         self.resumed_from = holder[0]
         if self.acc.is_main_process:
             truncate_jsonl(self.run_dir / METRICS_FILE, self.step)
-        log.info("resumed from %s at step %d (epoch %d, batch %d)", holder[0], self.step, self.epoch,
-                 self.batch_in_epoch)
+        if self.acc.is_main_process:  # once per run, not once per process
+            log.info("resumed from %s at step %d (epoch %d, batch %d)", holder[0], self.step, self.epoch,
+                     self.batch_in_epoch)
 
     def _restore_rng(self, rng, state) -> None:
         if rng is not None and state["world_size"] == self.acc.num_processes:
@@ -209,6 +217,8 @@ class RunStateMixin:
         summary = {"step": self.step, "world_size": self.acc.num_processes, "rank_digests": digests,
                    "ranks_in_sync": all(d == digests[0] for d in digests), "nonfinite_skipped": self.nonfinite_total,
                    "resumed_from": self.resumed_from, "ema": self.ema is not None,
+                   "stopped_on": self.stopped_on, "start_step": self.start_step,
+                   "step_seconds": self.step_seconds, "train_seconds": self.train_seconds,
                    "validation": getattr(self, "last_validation", {})}
         if self.acc.is_main_process:
             self.eval_model().save(self.run_dir / WEIGHTS_FILE)

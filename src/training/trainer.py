@@ -4,6 +4,8 @@ A step (one optimizer step) over `grad_accum_steps` micro-batches: codec forward
 has started (step >= trainer.warmup_steps), the discriminator loss on the detached reconstruction, whose
 optimizer steps at the last micro-batch BEFORE the generator loss is computed (DAC/audiocraft order: the
 generator is scored by the updated discriminators); then the generator loss. Only this class calls backward.
+The run ends at trainer.max_steps or, when trainer.max_minutes is set, at the first step past that wall-clock
+budget (same final validation, checkpoint and export either way).
 """
 from __future__ import annotations
 
@@ -53,6 +55,7 @@ class Trainer(RunStateMixin):
         self.sampler = ResumableShardSampler(len(self.train_set), self.data.batch_size, self.acc.process_index,
                                              self.acc.num_processes, int(cfg.seed))
         max_steps = int(t.max_steps)
+        self.max_seconds = _budget_seconds(t.get("max_minutes"))
         self.opt_g = build_optimizer(codec.parameters(), cfg.optim.generator, "generator")
         self.sched_g = build_scheduler(self.opt_g, cfg.optim.scheduler, max_steps)
         self.opt_d = build_optimizer(discs.parameters(), cfg.optim.discriminator, "discriminator") if discs else None
@@ -72,6 +75,8 @@ class Trainer(RunStateMixin):
         self.step = self.epoch = self.batch_in_epoch = 0
         self.nonfinite_run = self.nonfinite_total = 0
         self.resumed_from = None
+        # filled by fit() for summary.json
+        self.stopped_on, self.start_step, self.step_seconds, self.train_seconds = None, 0, 0.0, 0.0
         self._window: dict[str, torch.Tensor] = {}
         self._window_steps, self._window_start = 0, time.perf_counter()
         self.logger: RunLogger | None = None
@@ -213,10 +218,15 @@ class Trainer(RunStateMixin):
             d.train()
         batches, accum = self._batches(), int(t.grad_accum_steps)
         bar = self._progress_bar()
+        self.start_step, out_of_time = self.step, False
+        start = time.perf_counter()  # the budget's clock: setup and resume above are not counted
         while self.step < int(t.max_steps):
             logs = self.train_step([next(batches) for _ in range(accum)])
             self._after_step(logs)
+            self.step_seconds = time.perf_counter() - start  # to the end of the last step: the budget's figure
             last = self.step == int(t.max_steps)
+            out_of_time = not last and self._out_of_time(start)  # same on every rank, so the collective is too
+            last = last or out_of_time
             if self.step % int(t.log_every) == 0 or last:
                 self.log_train(bar)
             if _due(self.step, t.val_every, last):
@@ -227,10 +237,28 @@ class Trainer(RunStateMixin):
                 self.save_checkpoint()  # never during a non-finite streak: the last good one is kept
             if bar is not None:
                 bar.update(1)
+            if out_of_time:
+                break
+        self.train_seconds = time.perf_counter() - start
+        self.stopped_on = "max_minutes" if out_of_time else "max_steps"
         summary = self.finish()
         if bar is not None:
             bar.close()
         return summary
+
+    def _out_of_time(self, start: float) -> bool:
+        """Collective: is the wall-clock budget spent? Each rank reads its own clock, and the flags are
+        summed so that every rank stops at the same step (a rank that stopped alone would hang DDP)."""
+        if self.max_seconds is None:
+            return False
+        over = torch.tensor([float(time.perf_counter() - start >= self.max_seconds)], device=self.acc.device)
+        if float(self.acc.reduce(over, reduction="sum")) == 0.0:
+            return False
+        if self.acc.is_main_process:
+            log.info("stopped on the time budget (trainer.max_minutes=%g): step %d of max_steps %d after %.1f s "
+                     "of training", self.max_seconds / 60, self.step, int(self.cfg.trainer.max_steps),
+                     time.perf_counter() - start)
+        return True
 
     def _progress_bar(self):
         if not (self.acc.is_main_process and self.cfg.logger.get("progress_bar", True)):
@@ -244,6 +272,15 @@ def _accumulate(into: dict, values: dict, n: int) -> None:
     for k, v in values.items():
         v = torch.as_tensor(v).detach().float().mean() / n
         into[k] = into[k] + v if k in into else v
+
+
+def _budget_seconds(minutes) -> float | None:
+    if minutes is None:
+        return None
+    if float(minutes) <= 0:
+        raise ValueError(f"trainer.max_minutes={minutes}: give a positive number of minutes, or null for no "
+                         "time budget (max_steps alone)")
+    return 60.0 * float(minutes)
 
 
 def _due(step: int, every, last: bool) -> bool:

@@ -61,7 +61,8 @@ def reconstruct_items(codec: nn.Module, dataset, n_items: int, device: torch.dev
 
 
 def score_metrics(refs, ests, sample_rate: int, metrics: Sequence[str]) -> dict[str, float]:
-    """src.metrics.suite.score_pairs -> {"<metric>": mean, "<metric>/n": items scored}."""
+    """src.metrics.suite.score_pairs -> {"<metric>": mean, "<metric>/n": items scored,
+    "<metric>/codec_failed": how many of them are a failed decode scored at the metric's worst value}."""
     if not metrics:
         return {}
     from src.metrics.suite import score_pairs
@@ -72,6 +73,7 @@ def score_metrics(refs, ests, sample_rate: int, metrics: Sequence[str]) -> dict[
         if agg.get("mean") is not None and np.isfinite(agg["mean"]):
             flat[name] = float(agg["mean"])
         flat[f"{name}/n"] = float(agg.get("n", 0))
+        flat[f"{name}/codec_failed"] = float(agg.get("codec_failed", 0))
     return flat
 
 

@@ -82,3 +82,11 @@ def test_write_audio_round_trip(tmp_path):
 def test_extensions_cover_common_formats():
     assert {".wav", ".flac", ".ogg", ".aiff"} <= AUDIO_EXTENSIONS
     assert ".raw" not in AUDIO_EXTENSIONS
+
+
+def test_a_zero_byte_file_is_empty_not_unreadable(tmp_path):
+    (tmp_path / "zero.wav").write_bytes(b"")
+    for read in (audio_info, read_audio):
+        with pytest.raises(EmptyAudio, match="0-byte file") as info:
+            read(tmp_path / "zero.wav")
+        assert info.value.kind == "empty"

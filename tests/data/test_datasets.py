@@ -204,3 +204,19 @@ def test_num_workers_auto_is_zero_without_a_gpu(audio_folder):
     assert folder(audio_folder, num_workers=3).num_workers == 3
     with pytest.raises(ValueError, match="data.num_workers=-1"):
         folder(audio_folder, num_workers=-1)
+
+
+def test_a_hash_split_that_leaves_valid_empty_says_so(tmp_path):
+    """3 files and valid_fraction=0.05: the hash split gives valid nothing. The error must say which split
+    is empty and how to fix it, not "no audio files found"."""
+    from src.data.sources import hash_split
+
+    names = [n for n in (f"f{i}.wav" for i in range(20)) if hash_split(n, 0.05, 0.05) != "valid"][:3]
+    for name in names:
+        sf.write(tmp_path / name, tone(300, 1.2, 16000), 16000)
+    data = FolderData(root=str(tmp_path), valid_fraction=0.05, test_fraction=0.05, **SIZES)
+    with pytest.raises(EmptyDatasetError) as err:
+        data.split("valid")
+    message = str(err.value)
+    assert "'valid'" in message and "none of the 3 audio files" in message
+    assert "data.valid_fraction" in message and "valid/" in message and "no audio files found" not in message

@@ -123,3 +123,15 @@ def test_demo_config_instantiates_lazily(repo_root, tmp_path, monkeypatch):
     assert isinstance(data, demo.DemoData) and node._target_ == "src.data.demo.DemoData"
     assert (data.sample_rate, data.channels, data.seed) == (24000, 2, 5)
     assert not (tmp_path / "demo").exists()  # nothing is synthesized before a split is asked for
+
+
+def test_build_never_replaces_a_folder_that_is_not_a_demo_corpus(tmp_path):
+    """data.root may come from someone else's run config.yaml (docs/security.md): the rebuild replaces the
+    folder, so a non-empty folder without the corpus stamp is refused before anything is synthesized."""
+    root = tmp_path / "mine"
+    root.mkdir()
+    (root / "thesis.tex").write_text("years of work")
+    with pytest.raises(FileExistsError, match=r"data.root=.*mine.*not a demo corpus"):
+        demo.DemoData(root=str(root), sample_rate=8000, channels=1, segment_seconds=1.0, batch_size=2).split("test")
+    assert (root / "thesis.tex").read_text() == "years of work"
+    assert not list(tmp_path.glob(".mine.tmp-*"))

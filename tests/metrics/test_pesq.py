@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from src.metrics.base import Excluded
+from src.metrics.base import CodecFailed, Excluded
 from src.metrics.pesq import PESQ
 
 SR = 16000
@@ -27,7 +27,9 @@ def test_exclusions(speech):
         pesq(speech[:, : int(0.2 * SR)], speech[:, : int(0.2 * SR)], SR)
     with pytest.raises(Excluded, match="silent reference"):
         pesq(np.zeros_like(speech), speech, SR)
-    with pytest.raises(Excluded, match="non-finite"):
+    with pytest.raises(Excluded, match="non-finite samples in reference"):
+        pesq(speech * np.nan, speech, SR)
+    with pytest.raises(CodecFailed, match="non-finite samples in decoded"):  # the codec's failure: worst value
         pesq(speech, speech * np.nan, SR)
 
 

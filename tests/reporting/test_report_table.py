@@ -63,7 +63,7 @@ def test_markdown_rows_align_and_escape(tmp_path):
     header = _cells(md[0])
     assert len(md) == 2 + 5 and all(len(_cells(line)) == len(header) for line in md[2:])
     row0 = dict(zip(header, _cells(md[2])))
-    assert row0["pesq_wb"] == "3.1 ± 0.05 (2 excl.)" and row0["bitrate (bps)"] == "6000"
+    assert row0["pesq_wb"] == "3.1 ± 0.05 (2 excl.) [best]" and row0["bitrate (bps)"] == "6000"
     row4 = dict(zip(header, _cells(md[6])))
     assert row4["quantizer"] == "x\0y" and row4["error"].endswith("...")
     assert len(row4["error"].replace("\0", "|")) == MAX_MD_ERROR

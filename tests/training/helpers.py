@@ -9,6 +9,9 @@ from hydra import compose, initialize_config_dir
 ROOT = Path(__file__).resolve().parents[2]
 TOY_CONF = ROOT / "tests" / "training" / "conf"
 
+# the toy components live outside the project's packages: Codec.load of a toy run must trust them by name
+TOY_TARGETS = ["tests.training.toy_components"]
+
 TOY_OVERRIDES = [
     f"hydra.searchpath=[file://{TOY_CONF}]",
     "data=toy", "encoder=toy", "quantizer=toy", "decoder=toy", "head=toy", "discriminator=[toy]",

@@ -20,7 +20,7 @@ def test_snake_benchmark_compares_both_variants_on_the_same_codec(tmp_path):
     from src.benchmarks.snake import main as snake_main
 
     out = tmp_path / "snake.json"
-    result = snake_main(["preset=demo", "batch=1", "seconds=0.2", "steps=1", "warmup=0", f"out={out}"])
+    result = snake_main(["preset=demo_waveform", "batch=1", "seconds=0.2", "steps=1", "warmup=0", f"out={out}"])
     assert json.loads(out.read_text()) == result
     assert result["step_s_eager"] > 0 and result["step_s_function"] > 0
     # the demo codec is DAC-style (Snake everywhere): the function keeps clearly less for backward

@@ -1,4 +1,5 @@
 """Checkpoints: atomic directories, keep-last-K, resume resolution, safe loading, RNG round trip."""
+import json
 import random
 
 import numpy as np
@@ -6,12 +7,15 @@ import pytest
 import torch
 
 from src.training.checkpoint import (
+    MANIFEST,
     CheckpointWriter,
+    CorruptCheckpoint,
     capture_rng,
     list_checkpoints,
     read_checkpoint,
     resolve_resume,
     restore_rng,
+    sha256_of,
 )
 
 
@@ -56,7 +60,13 @@ def test_read_back_is_exact_and_needs_no_pickled_code(tmp_path):
     assert ckpt["objects"]["opt_g"]["param_groups"][0]["betas"] == (0.8, 0.99)
     assert ckpt["state"]["step"] == 7 and ckpt["rng"] is not None
     torch.save({"evil": _SingleProcess}, path / "optim.pt")  # a pickled class must be refused
-    with pytest.raises(Exception, match="[Ww]eights"):
+    with pytest.raises(CorruptCheckpoint, match="optim.pt: SHA-256 differs"):
+        read_checkpoint(path, rank=0)
+    manifest = json.loads((path / MANIFEST).read_text())  # even with a manifest forged to match it
+    manifest["files"]["optim.pt"] = {"size": (path / "optim.pt").stat().st_size,
+                                     "sha256": sha256_of(path / "optim.pt")}
+    (path / MANIFEST).write_text(json.dumps(manifest))
+    with pytest.raises(CorruptCheckpoint, match="optim.pt.*[Ww]eights"):
         read_checkpoint(path, rank=0)
 
 

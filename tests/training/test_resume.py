@@ -34,9 +34,3 @@ def test_resumed_run_matches_uninterrupted(tmp_path):
     rows = [json.loads(ln) for ln in (tmp_path / "split" / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in rows if r["split"] == "train"] == list(range(1, 7))
 
-
-def test_resume_none_starts_fresh(tmp_path):
-    Trainer(toy_config(tmp_path, "trainer.max_steps=1")).fit()
-    tr = Trainer(toy_config(tmp_path, "trainer.max_steps=1", "trainer.resume=none"))
-    tr.resume()
-    assert tr.step == 0 and tr.resumed_from is None

@@ -7,7 +7,7 @@ import torch
 
 from src.codec import Codec
 from src.training.trainer import NonFiniteLossError, Trainer
-from tests.training.helpers import state_of, toy_config
+from tests.training.helpers import TOY_TARGETS, state_of, toy_config
 
 
 def _batch(trainer):
@@ -77,7 +77,7 @@ def test_ema_tracks_and_is_exported(tmp_path):
     tr = Trainer(toy_config(tmp_path, "trainer.use_ema=true", "trainer.ema_decay=0.5"))
     summary = tr.fit()
     assert summary["ema"] and tr.ema.updates == 2
-    exported = Codec.load(tmp_path)
+    exported = Codec.load(tmp_path, trusted_targets=TOY_TARGETS)
     ema, raw = tr.ema.shadow.state_dict(), tr.codec_raw.state_dict()
     for k, v in exported.state_dict().items():
         assert torch.equal(v, ema[k])
