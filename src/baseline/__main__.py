@@ -12,6 +12,7 @@ from pathlib import Path
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
+import src.config  # noqa: F401  (registers the resolvers the data configs use, e.g. ${prod:...})
 from src.baseline.opus import get_encoder
 from src.baseline.run import KEY_FILE, cache_root, compute, input_key, key_hash, link_tree, read_key
 from src.evaluate import format_table

@@ -80,3 +80,17 @@ def test_bad_options_are_named(repo_root, speech_root, cache):
         run(_cfg(repo_root, speech_root, "backend=lame"))
     with pytest.raises(ValueError, match="bitrate=-5"):
         run(_cfg(repo_root, speech_root, "bitrate=-5"))
+
+
+def test_command_line_entry_point_runs_in_a_fresh_process(repo_root, speech_root, cache):
+    """The real `python -m src.baseline` (a fresh interpreter: the data configs' resolvers must be registered
+    by the entry point itself, not by whatever a test process happened to import first)."""
+    import subprocess
+    import sys
+
+    out = cache.parent / "cli"
+    done = subprocess.run([sys.executable, "-m", "src.baseline", "codec=opus", "bitrate=6000", "data=folder",
+                           f"data.root={speech_root}", "max_items=1", "metrics.names=[stoi]", "num_workers=0",
+                           f"out={out}"], cwd=repo_root, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads((out / "eval" / "metrics.json").read_text())["metrics"]["stoi"]["n"] == 1
