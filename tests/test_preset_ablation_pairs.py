@@ -52,7 +52,7 @@ def test_preset_builds_with_every_job_of_every_basic_grid(preset):
 
 
 def test_presets_list_only_fast_ones_as_fast():
-    assert set(FAST_PRESETS) <= set(PRESETS) and len(PRESETS) == 11
+    assert set(FAST_PRESETS) <= set(PRESETS) and len(PRESETS) == 12
 
 
 @pytest.mark.parametrize("path", variants(), ids=lambda p: f"{p.parent.name}/{p.stem}")

@@ -9,7 +9,7 @@ import pytest
 from src.codec import Codec
 from src.training.checkpoint import MANIFEST, CorruptCheckpoint, list_checkpoints, read_checkpoint
 from src.training.trainer import Trainer
-from tests.training.helpers import toy_config
+from tests.training.helpers import TOY_TARGETS, toy_config
 
 RUN = ("trainer.max_steps=4", "trainer.checkpoint_every=2", "trainer.keep_last=1")
 
@@ -80,4 +80,4 @@ def test_truncated_exported_codec_names_the_file(two_checkpoints):
     weights = two_checkpoints / "codec.safetensors"
     _truncate(weights)
     with pytest.raises(ValueError, match=str(weights)):
-        Codec.load(two_checkpoints)
+        Codec.load(two_checkpoints, trusted_targets=TOY_TARGETS)  # toy components: outside the allowlist
