@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from src.nn.spectral import check_padding, mel_filterbank, stft
+from src.nn.spectral import check_padding, log_mel, mel_filterbank, stft
 
 
 class MelEncoder(nn.Module):
@@ -42,5 +42,4 @@ class MelEncoder(nn.Module):
         extra = (-wav.shape[-1]) % self.hop_length
         wav = F.pad(wav.float(), (0, extra))
         mag = stft(wav, self.n_fft, self.hop_length, self.window, self.padding).abs()  # (B, C, K, F)
-        mel = torch.einsum("mk,bckf->bcmf", self.mel_fb, mag)
-        return mel.clamp_min(self.log_floor).log().flatten(1, 2)
+        return log_mel(mag, self.mel_fb, self.log_floor)

@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from src.nn.convnext import ConvNeXtBlock
-from src.nn.spectral import check_padding, mel_filterbank, stft
+from src.nn.spectral import check_padding, log_mel, mel_filterbank, stft
 
 # How the complex spectrum X = |X| e^{i phi} is shown to the network (per bin and audio channel):
 FEATURES = {
@@ -105,8 +105,7 @@ class SpectralEncoder(nn.Module):
             feats = spectral_features(spec, self.features, self.log_floor, self.compression)
             if not self.mel_skip:
                 return feats, None
-            mel = torch.einsum("mk,bckf->bcmf", self.mel_fb, spec.abs())
-            return feats, mel.clamp_min(self.log_floor).log().flatten(1, 2)
+            return feats, log_mel(spec.abs(), self.mel_fb, self.log_floor)
 
     def forward(self, wav: Tensor) -> Tensor:
         feats, skip = self.analyse(wav)

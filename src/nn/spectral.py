@@ -115,6 +115,12 @@ def mel_filterbank(sample_rate: int, n_fft: int, n_mels: int, f_min: float, f_ma
     return torch.minimum(rising, falling).clamp_min(0.0).float()
 
 
+def log_mel(mag: Tensor, filterbank: Tensor, floor: float) -> Tensor:
+    """mag: (B, C, K, F) STFT magnitudes, filterbank: (n_mels, K) -> log(max(mel, floor)) (B, C * n_mels, F)."""
+    mel = torch.einsum("mk,bckf->bcmf", filterbank, mag)
+    return mel.clamp_min(floor).log().flatten(1, 2)
+
+
 def _mdct_window(frame_len: int, device=None) -> Tensor:
     """Sine window sin(pi (n + 1/2) / 2N): satisfies Princen-Bradley w[n]^2 + w[n + N]^2 = 1 (TDAC)."""
     n = torch.arange(frame_len, device=device, dtype=torch.float64)

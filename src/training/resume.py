@@ -10,6 +10,7 @@ import logging
 import os
 from pathlib import Path
 
+from src.codec import WEIGHTS_FILE
 from src.training.checkpoint import (
     CorruptCheckpoint,
     checkpoint_root,
@@ -20,7 +21,6 @@ from src.training.checkpoint import (
 )
 
 log = logging.getLogger(__name__)
-WEIGHTS_FILE = "codec.safetensors"  # the exported codec in a run dir (src.codec.WEIGHTS_FILE)
 
 
 class RunDirInUse(RuntimeError):
