@@ -1,5 +1,5 @@
-"""Tiny components honouring the codeclab contracts (src/codec.py, src/types.py, the data contract), so
-the trainer's tests run in seconds and test the loop, not a model.
+"""Tiny components honouring the codeclab contracts (src/codec.py, src/types.py, the data contract),
+so that the trainer's tests run in seconds and test the loop, not a model.
 
 The real components exist (src/encoder, src/quantizer, ...); these stay because the trainer tests
 (resume bitwise equality, checkpoint integrity, several processes, time budgets, the CLI) need a whole
