@@ -78,7 +78,8 @@ def test_the_scan_sees_links_and_mentions(tmp_path):
 
 @pytest.mark.parametrize("md", MARKDOWN, ids=_rel)
 def test_markdown_links_resolve(md):
-    assert dangling_links(md) == [], "dangling links: fix the target or the link"
+    missing = dangling_links(md)
+    assert missing == [], "dangling links (fix the target or the link):\n" + "\n".join(missing)
 
 
 def test_docs_paths_named_in_the_tree_exist():
