@@ -41,14 +41,35 @@ def _link_target(link: str) -> str | None:
     return link.split("#", 1)[0]
 
 
+def anchors(md: Path) -> set[str]:
+    """GitHub's heading anchors of a markdown file: lower case, no punctuation, spaces -> '-'."""
+    seen: dict[str, int] = {}
+    fence = False
+    for line in md.read_text(encoding="utf-8").splitlines():
+        fence ^= line.startswith("```")
+        if fence or not re.match(r"#{1,6} ", line):
+            continue
+        slug = re.sub(r"[^\w\- ]", "", line.lstrip("#").strip().lower()).replace(" ", "-")
+        seen[slug] = seen.get(slug, -1) + 1
+        if seen[slug]:
+            seen[f"{slug}-{seen[slug]}"] = 0
+    return set(seen)
+
+
 def dangling_links(md: Path) -> list[str]:
     """Relative markdown links in `md` (resolved from its folder) whose target does not exist."""
     missing = []
     for n, line in enumerate(md.read_text(encoding="utf-8").splitlines(), 1):
         for link in MD_LINK.findall(line):
             target = _link_target(link)
-            if target and not (md.parent / target).exists():
+            if link.startswith("#") and link[1:] not in anchors(md):
+                missing.append(f"{_rel(md)}:{n}: no heading {link} in this file")
+            elif target and not (md.parent / target).exists():
                 missing.append(f"{_rel(md)}:{n}: link to {target}")
+            elif target and target.endswith(".md") and "#" in link:
+                anchor = link.split("#", 1)[1]
+                if anchor not in anchors(md.parent / target):
+                    missing.append(f"{_rel(md)}:{n}: no heading #{anchor} in {target}")
     return missing
 
 
@@ -66,11 +87,20 @@ def test_the_scan_sees_links_and_mentions(tmp_path):
     # Guards the patterns themselves: a scanner that finds nothing would pass every tree.
     page = tmp_path / "page.md"
     page.write_text("see [a](missing.md#part), [b](https://x.org/y.md), [c](#here); docs/c.md.\n")
-    assert dangling_links(page) == [f"{page}:1: link to missing.md"]
+    assert dangling_links(page) == [
+        f"{page}:1: link to missing.md",
+        f"{page}:1: no heading #here in this file",
+    ]
     assert dangling_docs_paths(page, root=tmp_path) == [f"{page}:1: docs/c.md"]
     (tmp_path / "missing.md").write_text("")
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "c.md").write_text("")
+    assert dangling_links(page)[0] == f"{page}:1: no heading #part in missing.md"
+    (tmp_path / "missing.md").write_text(
+        "# Title\n## The part: `x = 1`\n```\n# not a heading\n```\n"
+    )
+    assert anchors(tmp_path / "missing.md") == {"title", "the-part-x--1"}
+    page.write_text("# Here\n[a](missing.md#the-part-x--1), [c](#here); docs/c.md.\n")
     assert dangling_links(page) == [] and dangling_docs_paths(page, root=tmp_path) == []
     assert DOCS_PATH.findall("../docs/a.md x/docs/b.md `docs/c.md`") == ["docs/c.md"]
     assert len(MARKDOWN) > 5 and len(MENTIONING) > 100
