@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.nn.utils.parametrizations import spectral_norm, weight_norm
 
-from src.nn.conv import pad1d
+from src.nn.spectral import stft
 from src.types import DiscriminatorOutput
 
 NORMS = ("weight_norm", "spectral_norm", "none")
@@ -178,11 +178,14 @@ class ConditionedPost(nn.Module):
 
 
 PADDINGS = ("same", "center", "none")
+# config name -> framing of the one STFT front end (src.nn.spectral.stft): the discriminators' 'center'
+# keeps torch.stft's last frame, which the codec's 'center' drops
+FRAMING = {"same": "same", "center": "center_full", "none": "none"}
 
 
 class Spectrogram(nn.Module):
-    """STFT front-end. wav (B, C, T) -> (B, C', frames, bins) with C' = 2C for 'complex' (real parts of
-    every channel, then imaginary parts, as EnCodec) or C for 'magnitude'.
+    """STFT front-end (src.nn.spectral.stft). wav (B, C, T) -> (B, C', frames, bins) with C' = 2C for
+    'complex' (real parts of every channel, then imaginary parts, as EnCodec) or C for 'magnitude'.
 
     padding: 'same' reflect-pads (n_fft - hop) / 2 per side after right-padding T to a multiple of hop,
       so frames = ceil(T / hop) (DAC, UnivNet); 'center' is torch.stft(center=True) (BigCodec);
@@ -222,29 +225,10 @@ class Spectrogram(nn.Module):
         )
         self.register_buffer("window", win, persistent=False)
 
-    def _pad(self, x: Tensor) -> Tensor:
-        if self.padding == "same":
-            x = F.pad(x, (0, (-x.shape[-1]) % self.hop_length))
-            side = (self.n_fft - self.hop_length) // 2
-            return pad1d(x, (side, side), "reflect")
-        if self.padding == "center":
-            return pad1d(x, (self.n_fft // 2, self.n_fft // 2), "reflect")
-        return F.pad(x, (0, max(0, self.n_fft - x.shape[-1])))
-
     def forward(self, wav: Tensor) -> Tensor:
         b, c, _ = wav.shape
-        x = self._pad(wav.reshape(b * c, 1, -1).float()).squeeze(1)
-        spec = torch.stft(
-            x,
-            self.n_fft,
-            self.hop_length,
-            self.win_length,
-            window=self.window,
-            center=False,
-            return_complex=True,
-        )
-        if self.normalized:
-            spec = spec / self.window.pow(2).sum().sqrt()
+        spec = stft(wav.reshape(b * c, -1).float(), self.n_fft, self.hop_length, self.window,
+                    FRAMING[self.padding], pad_mode="reflect", normalized=self.normalized)
         bins, frames = spec.shape[-2:]
         spec = spec.transpose(-1, -2).reshape(b, c, frames, bins)
         if self.representation == "magnitude":

@@ -10,6 +10,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
+from src.nn.spectral import stft
 from src.training.steps import length_masks
 
 
@@ -88,7 +89,7 @@ def spectrogram_figure(ref: np.ndarray, est: np.ndarray, sample_rate: int, title
     for ax, wav, name in zip(axes, (ref, est), ("input", "output")):
         x = torch.from_numpy(np.asarray(wav, dtype=np.float32).mean(0))
         n_fft = 512 if x.numel() >= 512 else 64
-        spec = torch.stft(x, n_fft, n_fft // 4, window=torch.hann_window(n_fft), return_complex=True).abs()
+        spec = stft(x, n_fft, n_fft // 4, torch.hann_window(n_fft), "center_full", "reflect").abs()
         db = 20 * torch.log10(spec.clamp_min(1e-5))
         ax.imshow(db.numpy(), origin="lower", aspect="auto", cmap="magma", vmin=float(db.max()) - 80,
                   extent=(0, x.numel() / sample_rate, 0, sample_rate / 2))
