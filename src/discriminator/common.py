@@ -1,4 +1,4 @@
-"""Shared parts of the GAN discriminators (HiFi-GAN, UnivNet, EnCodec, DAC): normed convs, the bandwidth
+"""Shared parts of the GAN discriminators (HiFi-GAN, UnivNet, EnCodec, DAC): the conv stacks, the bandwidth
 projection of WavTokenizer, STFT front-ends and the container that turns sub-discriminators into one
 DiscriminatorOutput.
 
@@ -13,53 +13,10 @@ from collections.abc import Sequence
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
-from torch.nn.utils.parametrizations import spectral_norm, weight_norm
 
+from src.nn.conv import conv2d
 from src.nn.spectral import stft
 from src.types import DiscriminatorOutput
-
-NORMS = ("weight_norm", "spectral_norm", "none")
-
-
-def normed(module: nn.Module, norm: str) -> nn.Module:
-    """Wrap a conv in weight norm (default everywhere), spectral norm (HiFi-GAN's first MSD scale) or none."""
-    if norm == "weight_norm":
-        return weight_norm(module)
-    if norm == "spectral_norm":
-        return spectral_norm(module)
-    if norm == "none":
-        return module
-    raise ValueError(f"discriminator norm={norm!r}: choose one of {NORMS}")
-
-
-def _pair(x: int | Sequence[int]) -> tuple[int, int]:
-    return (int(x), int(x)) if isinstance(x, int) else (int(x[0]), int(x[1]))
-
-
-def same_padding(kernel: int, dilation: int = 1) -> int:
-    """ceil((k - 1) * d / 2): 'same' length for odd kernels; k=2 pads 1 (BigCodec's MPD output conv)."""
-    return ((kernel - 1) * dilation + 1) // 2
-
-
-def conv2d(
-    in_ch: int, out_ch: int, kernel, stride=1, dilation=1, norm: str = "weight_norm"
-) -> nn.Module:
-    kernel, stride, dilation = _pair(kernel), _pair(stride), _pair(dilation)
-    padding = tuple(same_padding(k, d) for k, d in zip(kernel, dilation))
-    return normed(nn.Conv2d(in_ch, out_ch, kernel, stride, padding, dilation), norm)
-
-
-def conv1d(
-    in_ch: int,
-    out_ch: int,
-    kernel: int,
-    stride: int = 1,
-    groups: int = 1,
-    norm: str = "weight_norm",
-) -> nn.Module:
-    return normed(
-        nn.Conv1d(in_ch, out_ch, kernel, stride, same_padding(kernel), groups=groups), norm
-    )
 
 
 class ConvStack(nn.Module):
