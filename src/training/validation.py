@@ -15,7 +15,12 @@ from src.training.steps import length_masks
 
 
 def check_metrics_available(metrics: Sequence[str]) -> None:
-    """Fail at start-up, not after hours of training, when the metric suite cannot be imported."""
+    """Fail before training, not at the first validation, when the metric suite cannot be imported.
+
+    src.train's start-up checks (config_checks.check_val_metrics) already refuse such a config, and a named
+    metric whose class does not import, as a ConfigError; this guard covers a Trainer built directly.
+    Optional packages a metric calls (pesq, pystoi, ...) load when it first scores: a missing one is logged
+    as that metric's reason in the validation results, not raised."""
     if not metrics:
         return
     try:
