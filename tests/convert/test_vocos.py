@@ -61,6 +61,7 @@ def test_vocos_matches_official(official_imports, tmp_path):
             feats = official.feature_extractor(wav[:, 0])
         assert ours.shape == ref.shape
         assert (codec.encode(wav) - feats).abs().max() < 1e-4  # log-mel, float32 STFT rounding
+        print(f"vocos {tuple(wav.shape)}: max |wav diff| {(ours - ref).abs().max():.2e}")
         assert (ours - ref).abs().max() < 1e-5, (ours - ref).abs().max()
 
 
