@@ -112,3 +112,28 @@ def expected_state(preset: str, overrides: list[str]) -> dict[str, Tensor]:
 def _listing(keys: list[str], most: int = 20) -> str:
     shown = ", ".join(keys[:most])
     return shown + (f", ... ({len(keys) - most} more)" if len(keys) > most else "")
+
+
+def weight_norm_key(key: str) -> str:
+    """torch.nn.utils.weight_norm's names (weight_g, weight_v) -> parametrizations.weight.original0/1."""
+    if key.endswith("weight_g"):
+        return key[: -len("weight_g")] + "parametrizations.weight.original0"
+    if key.endswith("weight_v"):
+        return key[: -len("weight_v")] + "parametrizations.weight.original1"
+    return key
+
+
+def fill_bookkeeping(state: dict[str, Tensor], expected: dict[str, Tensor]) -> dict[str, Tensor]:
+    """Add codeclab-only state no published checkpoint has (a codebook's sampling-generator state,
+    `_extra_state`) from a freshly built codec: it seeds k-means/dead-code sampling, not the outputs."""
+    for key, value in expected.items():
+        if key.endswith("_extra_state") and key not in state:
+            state[key] = value.clone()
+    return state
+
+
+def split_prefixes(state: dict[str, Tensor], drop: tuple[str, ...]) -> tuple[dict[str, Tensor], list[str]]:
+    """-> (the keys outside `drop`, the sorted list of dropped ones): for parts a checkpoint holds that are
+    deliberately not the codec (an unused decoder, training losses), named in the converted source."""
+    kept = {k: v for k, v in state.items() if not k.startswith(drop)}
+    return kept, sorted(k for k in state if k.startswith(drop))

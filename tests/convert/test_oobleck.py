@@ -69,8 +69,8 @@ def test_oobleck_small_matches_official(official_imports, tmp_path):
     official = official_oobleck(official_imports, tmp_path / "vae", vae_config(**SMALL))
     codec = build_converted(convert(tmp_path / "vae"))
     assert sum(p.numel() for p in codec.parameters()) == sum(p.numel() for p in official.parameters())
-    wav = 0.3 * torch.randn(2, 2, 64 * 8, generator=torch.Generator().manual_seed(1))
-    for wav in (wav, demo_clip(44100, 2, seconds=0.25)[..., : 64 * 40]):
+    noise = 0.3 * torch.randn(2, 2, 64 * 8, generator=torch.Generator().manual_seed(1))
+    for wav in (noise, demo_clip(44100, 2, seconds=0.25)[..., : 64 * 40]):
         diffs = compare(official, codec, wav)
         print(f"oobleck small {tuple(wav.shape)}: {diffs}")
         assert max(diffs.values()) < 1e-5, diffs
