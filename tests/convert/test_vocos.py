@@ -44,7 +44,6 @@ def build_converted(converted):
     return codec
 
 
-@pytest.mark.slow  # full-size model (> 20 s on the shared CI cores)
 def test_vocos_matches_official(official_imports, tmp_path):
     from src.convert.vocos import convert
 
