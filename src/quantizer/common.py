@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 import torch
 from torch import Tensor, nn
 
-from src.quantizer.base import DiscreteQuantizer
+# The contract bases live in base.py; the quantizers also import them (and the checks) from here.
+from src.quantizer.base import (  # noqa: F401
+    ContinuousBottleneck,
+    DiscreteQuantizer,
+    check_mask,
+    check_output_dim,
+)
 from src.types import QuantizerOutput
 
 

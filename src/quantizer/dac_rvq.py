@@ -7,8 +7,14 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from src.quantizer.base import check_mask, check_output_dim
-from src.quantizer.common import CodeUsage, LayerOutput, ResidualQuantizer, straight_through
+from src.quantizer.common import (
+    CodeUsage,
+    LayerOutput,
+    ResidualQuantizer,
+    check_mask,
+    check_output_dim,
+    straight_through,
+)
 from src.quantizer.rvq import projection
 
 

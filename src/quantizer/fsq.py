@@ -7,8 +7,13 @@ import math
 import torch
 from torch import Tensor, nn
 
-from src.quantizer.base import DiscreteQuantizer, check_mask, check_output_dim
-from src.quantizer.common import CodeUsage, straight_through
+from src.quantizer.common import (
+    CodeUsage,
+    DiscreteQuantizer,
+    check_mask,
+    check_output_dim,
+    straight_through,
+)
 from src.types import QuantizerOutput
 
 

@@ -7,9 +7,8 @@ import torch
 from torch import Tensor, nn
 
 from src.nn.conv import WNConv1d
-from src.quantizer.base import check_mask
 from src.quantizer.codebook import EMACodebook
-from src.quantizer.common import LayerOutput, ResidualQuantizer, straight_through
+from src.quantizer.common import LayerOutput, ResidualQuantizer, check_mask, straight_through
 from src.types import QuantizerOutput
 
 

@@ -6,8 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from src.quantizer.base import ContinuousBottleneck
-from src.quantizer.common import masked_mean
+from src.quantizer.common import ContinuousBottleneck, masked_mean
 from src.types import QuantizerOutput
 
 

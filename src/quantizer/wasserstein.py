@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from src.quantizer.base import ContinuousBottleneck
+from src.quantizer.common import ContinuousBottleneck
 from src.types import QuantizerOutput
 
 
