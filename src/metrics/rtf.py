@@ -8,8 +8,6 @@ from __future__ import annotations
 import math
 import time
 
-import torch
-
 from src.metrics.base import Metric, Variant
 
 
@@ -30,6 +28,8 @@ NAMES = (RealTimeFactor.name, *(v.name for v in RealTimeFactor.variants))
 
 def timed(fn, *args, **kwargs):
     """-> (fn(*args, **kwargs), wall seconds), CUDA work included."""
+    import torch  # here, not at the top: the metric registry imports this module, and reports need no torch
+
     sync = torch.cuda.synchronize if torch.cuda.is_available() else (lambda: None)
     sync()
     start = time.perf_counter()
