@@ -12,6 +12,7 @@ from torch import nn
 
 import src.config  # noqa: F401  (registers the resolvers used by conf/)
 from src.codec import Codec
+from src.discriminator.base import check_discriminator
 from src.safe_instantiate import UnsafeTargetError, checked_config
 
 COMPONENT_GROUPS = ("encoder", "quantizer", "decoder", "head")
@@ -43,7 +44,10 @@ def build_codec(cfg: DictConfig, trusted_targets=None) -> Codec:
 def build_discriminators(cfg: DictConfig) -> nn.ModuleDict:
     """cfg.discriminator: {name: {_target_: ...}} (a multi-select group) -> ModuleDict by name."""
     node = cfg.get("discriminator") or {}
-    return nn.ModuleDict({name: _instantiate(cfg, f"discriminator.{name}") for name in node})
+    discs = nn.ModuleDict({name: _instantiate(cfg, f"discriminator.{name}") for name in node})
+    for name, disc in discs.items():  # the contract, and no batch statistics (src/discriminator/base.py)
+        check_discriminator(name, disc)
+    return discs
 
 
 def load_run_config(path: str | Path, trusted_targets=()) -> DictConfig:

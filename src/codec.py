@@ -1,13 +1,8 @@
 """Codec: encoder -> quantizer -> decoder -> head, with encode/decode and save/load.
 
-Component contracts (checked at build time, see `_check_wiring`):
-- encoder: forward(wav (B, C, T)) -> z (B, D, F); attributes `hop_length`, `latent_dim`.
-- quantizer: forward(z (B, D, F), mask=None, n_quantizers=None) -> QuantizerOutput;
-  encode(z) -> codes (B, n_q, F) int64; decode(codes) -> z_q; attributes `input_dim`,
-  `output_dim`, `is_discrete`, `n_codebooks`, `codebook_size`.
-- decoder: forward(z_q (B, D', F), bandwidth_id=None) -> h (B, H, F'); attributes
-  `latent_dim`, `out_dim`, `upsample` (= F' / F).
-- head: forward(h (B, H, F')) -> wav_hat (B, C, T); attributes `in_dim`, `upsample` (= T / F').
+Component contracts: the abstract bases src/encoder/base.py, src/quantizer/base.py, src/decoder/base.py and
+src/head/base.py (shapes in their docstrings). The Codec checks at build time that each component declares
+its contract (`_check_contracts`, naming what is missing) and that sizes agree (`_check_wiring`).
 """
 from __future__ import annotations
 
@@ -19,7 +14,12 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from src.contracts import ContractError, check_component
+from src.decoder.base import Decoder
+from src.encoder.base import Encoder
+from src.head.base import Head
 from src.metrics.bitrate import nominal_bitrate
+from src.quantizer.base import AUX_LOSS_HOW, DiscreteQuantizer, Quantizer
 from src.types import CodecOutput
 
 WEIGHTS_FILE = "codec.safetensors"
@@ -45,9 +45,23 @@ class Codec(nn.Module):
         self.encoder, self.quantizer, self.decoder, self.head = encoder, quantizer, decoder, head
         self.sample_rate = int(sample_rate)
         self.channels = int(channels)
+        self._check_contracts()
         self._check_wiring()
 
     # ------------------------------------------------------------------ wiring
+    def _check_contracts(self) -> None:
+        """Each component declares what its role's base asks for (ContractError naming the member)."""
+        for role, part, base in (("encoder", self.encoder, Encoder), ("quantizer", self.quantizer, Quantizer),
+                                 ("decoder", self.decoder, Decoder), ("head", self.head, Head)):
+            check_component(role, part, base)
+        q = self.quantizer
+        if q.is_discrete:  # encode/decode are what Codec.encode/decode call
+            check_component("quantizer", q, DiscreteQuantizer)
+        names = q.aux_loss_names
+        if not isinstance(names, tuple) or not all(isinstance(n, str) and n for n in names):
+            raise ContractError(f"quantizer {type(q).__module__}.{type(q).__qualname__} declares "
+                                f"aux_loss_names={names!r}: {AUX_LOSS_HOW}")
+
     def _check_wiring(self) -> None:
         enc, q, dec, head = self.encoder, self.quantizer, self.decoder, self.head
         up = int(dec.upsample) * int(head.upsample)

@@ -7,9 +7,15 @@ from hydra.utils import instantiate
 
 from src.build import build_codec, build_discriminators
 from src.compose import CONF_DIR, REPO_ROOT, compose_train_config
+from src.decoder.base import Decoder
+from src.discriminator.base import Discriminator
+from src.encoder.base import Encoder
+from src.head.base import Head
+from src.quantizer.base import Quantizer
 
 # conf/<group>/<option>.yaml builds src/<group>/<option>.py (one _target_ per file).
 MIRRORED_GROUPS = ("encoder", "quantizer", "decoder", "head")
+BASES = {"encoder": Encoder, "quantizer": Quantizer, "decoder": Decoder, "head": Head}  # src/<group>/base.py
 
 
 def options(group: str) -> list[str]:
@@ -53,7 +59,7 @@ def test_every_option_instantiates(group):
         cfg = compose_train_config([f"{group}={option}"])
         with torch.device("meta"):
             module = instantiate(cfg[group], _convert_="all")
-        assert isinstance(module, torch.nn.Module), f"{group}={option} did not build a Module"
+        assert isinstance(module, BASES[group]), f"{group}={option} does not inherit {BASES[group]}"
 
 
 def test_every_discriminator_instantiates():
@@ -61,7 +67,7 @@ def test_every_discriminator_instantiates():
         cfg = compose_train_config([f"discriminator=[{option}]"])
         with torch.device("meta"):
             discs = build_discriminators(cfg)
-        assert list(discs) == [option]
+        assert list(discs) == [option] and isinstance(discs[option], Discriminator)
 
 
 @pytest.mark.parametrize("group", ["loss", "data", "optim", "trainer", "logger"])
@@ -88,3 +94,46 @@ def test_every_preset_composes_and_builds(preset):
     with torch.device("meta"):
         codec = build_codec(cfg)
     assert codec.hop_length > 0
+
+
+# ------------------------------------------------------------ per-preset variants under experiments/<group>/
+VARIANT_GROUPS = (*MIRRORED_GROUPS, "discriminator")
+
+
+def variants() -> list[tuple[str, str]]:
+    return [(g, p.stem) for g in VARIANT_GROUPS for p in sorted((REPO_ROOT / "experiments" / g).glob("*.yaml"))]
+
+
+def test_variants_are_found():
+    assert len(variants()) >= 30 and {g for g, _ in variants()} == set(VARIANT_GROUPS)
+
+
+@pytest.mark.parametrize(("group", "variant"), variants(), ids=[f"{g}/{v}" for g, v in variants()])
+def test_every_variant_composes_and_instantiates_through_the_allowlist(group, variant):
+    """experiments/<group>/<variant>.yaml extends a conf/<group> option; it composes over train.yaml and
+    builds (meta device) after src.safe_instantiate's allowlist accepted every target in it."""
+    from src.safe_instantiate import checked_config
+
+    choice = f"[{variant}]" if group == "discriminator" else variant
+    cfg = compose_train_config([f"{group}={choice}"])
+    node = checked_config(cfg[group], [], group)
+    with torch.device("meta"):
+        if group == "discriminator":
+            (name,) = node  # the variant wraps its body under the option it extends
+            assert (CONF_DIR / "discriminator" / f"{name}.yaml").exists()
+            module = instantiate(node[name], _convert_="all")
+        else:
+            module = instantiate(node, _convert_="all")
+    assert isinstance(module, torch.nn.Module)
+    target = (node[name] if group == "discriminator" else node)._target_
+    assert target.startswith(f"src.{group}."), f"experiments/{group}/{variant}.yaml targets {target}"
+
+
+def test_metric_suites_list_registered_metrics():
+    """conf/metrics/<suite>.yaml: `names` and `options` keys are names the metric classes declare."""
+    from src.metrics.registry import registry
+
+    for suite in options("metrics"):
+        raw = yaml.safe_load((CONF_DIR / "metrics" / f"{suite}.yaml").read_text())
+        unknown = [n for n in [*raw["names"], *(raw.get("options") or {})] if n not in registry()]
+        assert not unknown, f"conf/metrics/{suite}.yaml names unregistered metrics {unknown}"

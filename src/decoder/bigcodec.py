@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from src.decoder.base import Decoder
 from src.nn.activations import activation_factory
 from src.nn.blocks import StridedDecoder
 
 
-class BigCodecDecoder(StridedDecoder):
+class BigCodecDecoder(StridedDecoder, Decoder):
     """z_q (B, latent_dim, F) -> h (B, channels // 2**len(strides), F * prod(strides)).
 
     Stem to `channels` (1536), unidirectional residual LSTM, then upsampling blocks halving the width

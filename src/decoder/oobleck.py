@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from src.decoder.base import Decoder
 from src.nn.activations import activation_factory
 from src.nn.blocks import StridedDecoder
 
 
-class OobleckDecoder(StridedDecoder):
+class OobleckDecoder(StridedDecoder, Decoder):
     """z_q (B, latent_dim, F) -> h (B, base_channels, F * prod(strides)); the head follows.
 
     `c_mults` and `strides` are given in ENCODER order (same lists as the encoder, as in

@@ -6,13 +6,14 @@ from collections.abc import Sequence
 
 from torch import Tensor, nn
 
+from src.decoder.base import Decoder
 from src.nn.activations import activation_factory
 from src.nn.conv import SConv1d, SConvTranspose1d, resolve_pad_mode
 from src.nn.lstm import SLSTM
 from src.nn.resblocks import SEANetResBlock
 
 
-class SEANetDecoder(nn.Module):
+class SEANetDecoder(Decoder):
     """z_q (B, latent_dim, F) -> h (B, n_filters, F * prod(ratios)).
 
     Mirror of SEANetEncoder: conv to n_filters * 2**len(ratios), LSTM, then per ratio an activation,

@@ -4,6 +4,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from src.decoder.base import Decoder
 from src.nn.attention import SelfAttention1d
 from src.nn.convnext import AdaLayerNorm, ConvNeXtBlock
 
@@ -34,7 +35,7 @@ def build_pos_net(channels: int, dropout: float, num_groups: int, attn_heads: in
     return nn.Sequential(*res[:2], attn, *res[2:], nn.GroupNorm(num_groups, channels, eps=1e-6))
 
 
-class VocosDecoder(nn.Module):
+class VocosDecoder(Decoder):
     """Frame-rate backbone: Conv(k=7) embed -> [pos-net] -> (Ada)LayerNorm -> ConvNeXt x N -> LayerNorm.
 
     z_q: (B, latent_dim, F), bandwidth_id: (B,) | (1,) int64 | None -> h: (B, dim, F). No upsampling

@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from src.discriminator.base import Discriminator
 from src.nn.conv import conv2d
 from src.nn.spectral import stft
 from src.types import DiscriminatorOutput
@@ -201,7 +202,7 @@ def peak_normalize(wav: Tensor) -> Tensor:
     return 0.8 * wav / (wav.abs().amax(dim=(1, 2), keepdim=True) + 1e-9)
 
 
-class MultiDiscriminator(nn.Module):
+class MultiDiscriminator(Discriminator):
     """A set of sub-discriminators, each forward(wav, bandwidth_id) -> (logits, fmaps).
 
     forward(wav (B, C, T), bandwidth_id (B,) long | None) -> DiscriminatorOutput with one logits tensor

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from src.encoder.base import Encoder
 from src.nn.activations import activation_factory
 from src.nn.blocks import StridedEncoder
 
 
-class BigCodecEncoder(StridedEncoder):
+class BigCodecEncoder(StridedEncoder, Encoder):
     """wav (B, channels, T) -> z (B, latent_dim, T / prod(strides)).
 
     DAC-like residual CNN (width ngf doubled per block: 48 -> 1536) with anti-aliased SnakeBeta

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from src.encoder.base import Encoder
 from src.nn.activations import activation_factory
 from src.nn.blocks import StridedEncoder
 
 
-class DACEncoder(StridedEncoder):
+class DACEncoder(StridedEncoder, Encoder):
     """wav (B, channels, T) -> z (B, latent_dim, T / prod(strides)).
 
     Width d_model after the stem, doubled by every strided block (64 -> 1024 for 4 blocks), Snake

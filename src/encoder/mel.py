@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
-from torch import Tensor, nn
+from torch import Tensor
 
+from src.encoder.base import Encoder
 from src.nn.spectral import check_padding, log_mel, mel_filterbank, stft
 
 
-class MelEncoder(nn.Module):
+class MelEncoder(Encoder):
     """wav: (B, C, T) -> log-mel (B, C * n_mels, ceil(T / hop_length)); no trainable parameters.
 
     Magnitude (power 1) STFT with a periodic Hann window of n_fft, HTK-scale triangular filters without

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from src.encoder.base import Encoder
 from src.nn.activations import activation_factory
 from src.nn.blocks import StridedEncoder
 
 
-class OobleckEncoder(StridedEncoder):
+class OobleckEncoder(StridedEncoder, Encoder):
     """wav (B, channels, T) -> z (B, latent_dim, T / prod(strides)).
 
     Widths base_channels * [1, *c_mults] (stable-audio-tools calls base_channels `channels`; here

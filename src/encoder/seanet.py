@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from torch import Tensor, nn
 
+from src.encoder.base import Encoder
 from src.nn.activations import activation_factory
 from src.nn.conv import SConv1d, resolve_pad_mode
 from src.nn.init import check_init, kaiming_init_
@@ -13,7 +14,7 @@ from src.nn.lstm import SLSTM
 from src.nn.resblocks import SEANetResBlock
 
 
-class SEANetEncoder(nn.Module):
+class SEANetEncoder(Encoder):
     """wav (B, channels, T) -> z (B, latent_dim, T / hop), hop = prod(ratios).
 
     `ratios` are given in DECODER order (EnCodec's convention, e.g. [8, 5, 4, 2]) and used reversed,

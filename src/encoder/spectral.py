@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from src.encoder.base import Encoder
 from src.nn.convnext import ConvNeXtBlock
 from src.nn.spectral import check_padding, log_mel, mel_filterbank, stft
 
@@ -38,7 +39,7 @@ def spectral_features(spec: Tensor, kind: str, log_floor: float, compression: fl
     return torch.cat(parts, dim=2).flatten(1, 2)
 
 
-class SpectralEncoder(nn.Module):
+class SpectralEncoder(Encoder):
     """wav: (B, C, T) -> z: (B, latent_dim, ceil(T / hop_length)), everything after the STFT at the frame rate.
 
     STFT (periodic Hann window of n_fft, frames as the ISTFT head places them) -> per-frame features

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
+from src.head.base import Head
 from src.nn.spectral import IMDCT, FrameProjection
 
 
-class IMDCTCosHead(nn.Module):
+class IMDCTCosHead(Head):
     """Linear(in_dim, C * 2 * hop) -> (m, p) -> exp(m) (clipped) * cos(p) -> IMDCT (frame 2 * hop).
 
     h: (B, in_dim, F) -> wav: (B, C, F * hop_length). The log-magnitude m carries the dynamic range and

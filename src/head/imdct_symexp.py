@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
+from src.head.base import Head
 from src.nn.spectral import IMDCT, FrameProjection, hz_to_mel, mel_to_hz
 
 
@@ -16,7 +17,7 @@ def symlog(x: Tensor) -> Tensor:
     return torch.sign(x) * torch.log1p(x.abs())
 
 
-class IMDCTSymExpHead(nn.Module):
+class IMDCTSymExpHead(Head):
     """Linear(in_dim, C * hop) -> symexp -> clip -> IMDCT (frame 2 * hop, sine window).
 
     h: (B, in_dim, F) -> wav: (B, C, F * hop_length). With `sample_rate` given, the output rows are scaled

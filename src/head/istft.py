@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
+from src.head.base import Head
 from src.nn.spectral import ISTFT, FrameProjection
 
 
-class ISTFTHead(nn.Module):
+class ISTFTHead(Head):
     """Linear(in_dim, C * (n_fft + 2)) -> log-magnitude and phase per bin -> ISTFT.
 
     h: (B, in_dim, F) -> wav: (B, C, F * hop_length). The magnitude is exp(log-magnitude) clipped at

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
+from src.head.base import Head
 from src.nn.activations import make_activation
 from src.nn.conv import SConv1d, resolve_pad_mode
 
 
-class WaveformHead(nn.Module):
+class WaveformHead(Head):
     """h (B, in_dim, T) -> wav (B, channels, T); `upsample` = 1.
 
     activation: 'elu' (EnCodec), 'snake' (DAC), 'snake_beta' (Oobleck/BigCodec; with `antialias`

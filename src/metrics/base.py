@@ -12,9 +12,44 @@ of failure are kept apart (DESIGN.md failure policy, docs/evaluation_failures.md
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from functools import cache
+from typing import ClassVar
 
 import numpy as np
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A further registered name built from the same metric class with other constructor arguments."""
+
+    name: str
+    kwargs: dict = field(default_factory=dict)
+    label: str | None = None  # defaults to the class's label
+    rank: int | None = None  # defaults to the class's rank
+
+
+class Metric:
+    """Base of every metric: the class declares how its scores read; src/metrics/registry.py finds it.
+
+    An item metric is called as `metric(ref (C, T), est (C, T), sample_rate) -> float`; a codec metric
+    (`codec_level = True`, the RTFs) is measured around the codec by src/evaluate.py instead. Declare:
+      name: the registered name used in metrics.names, metrics.json, the report's columns;
+      higher_is_better: the direction (the report's best/worse flags, the evaluation table's `better`);
+      unit: of the score ("dB", "MOS", ...; "" when unitless); label: the human title in plots;
+      worst: the value a failed decode scores (see the module docstring);
+      rank: column position in report tables (the paper tables' order; None = after, by name);
+      variants: further names built with other constructor kwargs, e.g. (Variant("pesq_nb", {"mode": "nb"}),).
+    """
+
+    name: ClassVar[str]
+    higher_is_better: ClassVar[bool]
+    unit: ClassVar[str] = ""
+    label: ClassVar[str]
+    worst: ClassVar[float]
+    rank: ClassVar[int | None] = None
+    variants: ClassVar[tuple[Variant, ...]] = ()
+    codec_level: ClassVar[bool] = False
 
 
 class Excluded(Exception):

@@ -5,19 +5,22 @@ import os
 
 import numpy as np
 
-from src.metrics.base import check_pair, optional_import, resample
+from src.metrics.base import Metric, check_pair, optional_import, resample
 
 RATE = 16000  # the DNSMOS models take 16 kHz input
 MIN_SECONDS = 1.0  # shorter clips are tiled up to 9.01 s by the model wrapper; below 1 s that is mostly copies
 
 
-class DNSMOS:
+class DNSMOS(Metric):
     """DNSMOS OVRL (overall quality, 1..5) of `est` alone; `ref` only gates the failure checks.
 
     Decoded audio is mixed to mono, resampled to 16 kHz and clipped to [-1, 1] (the models' input range).
     """
 
     name = "dnsmos"
+    higher_is_better = True
+    unit = "MOS"  # P.835 1..5
+    label = "DNSMOS"
     worst = 1.0  # the bottom of the P.835 1..5 scale
 
     def __init__(self, personalized: bool = False) -> None:

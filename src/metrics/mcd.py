@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from src.metrics.base import Excluded, check_pair
+from src.metrics.base import Excluded, Metric, check_pair
 
 # SPTK's all-pass constants that best approximate the mel scale (SPTK `mcep -a`, pysptk.util.mcepalpha)
 ALPHAS = {8000: 0.31, 10000: 0.35, 12000: 0.37, 16000: 0.42, 22050: 0.45, 24000: 0.46,
@@ -87,10 +87,14 @@ def mcd_dtw(mc_ref: np.ndarray, mc_est: np.ndarray) -> float:
     return float(np.mean(DB * np.sqrt(np.sum(diff**2, axis=1))))
 
 
-class MCD:
+class MCD(Metric):
     """DTW mel-cepstral distortion in dB (0 when identical; lower is better), channel mean."""
 
     name = "mcd"
+    higher_is_better = False
+    unit = "dB"
+    label = "MCD"
+    rank = 4
     worst = CEILING_DB
 
     def __init__(self, order: int = 24, alpha: float | None = None) -> None:

@@ -11,7 +11,7 @@ from functools import cache
 
 import numpy as np
 
-from src.metrics.base import check_pair, resample
+from src.metrics.base import Metric, check_pair, resample
 
 RATE = 16000
 N_FFT, HOP, N_MELS, FMIN, FMAX = 1024, 256, 80, 0.0, 8000.0
@@ -39,10 +39,14 @@ def log_mel(x: np.ndarray) -> np.ndarray:
     return np.log10(np.maximum(_mel_basis() @ spec, FLOOR))
 
 
-class MelDistance:
+class MelDistance(Metric):
     """Mean |log10 mel(ref) - log10 mel(est)|; 0 for identical signals, lower is better."""
 
     name = "mel_distance"
+    higher_is_better = False
+    unit = ""  # mean |log10 mel difference|
+    label = "mel distance"
+    rank = 6
     worst = CEILING
 
     def __call__(self, ref: np.ndarray, est: np.ndarray, sample_rate: int) -> float:

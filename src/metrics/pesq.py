@@ -3,17 +3,24 @@ from __future__ import annotations
 
 import numpy as np
 
-from src.metrics.base import Excluded, channel_mean, check_pair, resample
+from src.metrics.base import Excluded, Metric, Variant, channel_mean, check_pair, resample
 
 RATES = {"wb": 16000, "nb": 8000}  # P.862.2 is defined at 16 kHz, P.862 (narrow-band) at 8 kHz
 MIN_SECONDS = 0.25  # the ITU reference code rejects shorter buffers
 
 
-class PESQ:
+class PESQ(Metric):
     """PESQ MOS-LQO of `est` against `ref`; both resampled (soxr VHQ) to the mode's defined rate.
 
     Identical signals score 4.644 (wb) / 4.549 (nb), the maxima of the P.862 mappings.
     """
+
+    name = "pesq_wb"  # mode="wb"; pesq_nb is the narrow-band variant below
+    higher_is_better = True
+    unit = "MOS"  # MOS-LQO, 1..4.64
+    label = "PESQ (wide-band)"
+    rank = 0  # column order in report tables: PESQ, STOI, MCD, speaker similarity, as codec papers
+    variants = (Variant("pesq_nb", {"mode": "nb"}, label="PESQ (narrow-band)", rank=1),)
 
     # A failed decode scores 1.0, the bottom of the MOS scale: the P.862.1/.2 mappings approach 0.999 only as
     # the raw score goes to -inf, and noise against speech scores about 1.03 (wb) / 1.2 (nb). The raw P.862

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from src.metrics.base import CodecFailed, channel_mean, check_pair, is_silent_decoded
+from src.metrics.base import CodecFailed, Metric, channel_mean, check_pair, is_silent_decoded
 
 EPS = 1e-8  # keeps identical signals finite (about +80 dB above the signal power floor)
 # Scores are clamped at -50 dB: below it the estimate holds under 1e-5 of its energy as the scaled reference,
@@ -21,10 +21,14 @@ def si_sdr(ref: np.ndarray, est: np.ndarray) -> float:
     return float(10 * np.log10((np.dot(target, target) + EPS) / (np.dot(noise, noise) + EPS)))
 
 
-class SISDR:
+class SISDR(Metric):
     """SI-SDR of `est` against `ref` in dB at the native rate (channel mean); higher is better."""
 
     name = "si_sdr"
+    higher_is_better = True
+    unit = "dB"
+    label = "SI-SDR"
+    rank = 7
     worst = FLOOR_DB
 
     def __call__(self, ref: np.ndarray, est: np.ndarray, sample_rate: int) -> float:

@@ -11,6 +11,7 @@ import numpy as np
 from src.metrics.base import (
     CodecFailed,
     Excluded,
+    Metric,
     MetricUnavailable,
     check_pair,
     optional_import,
@@ -57,10 +58,14 @@ class WavLMEmbedder:
 EMBEDDERS = {"resemblyzer": ResemblyzerEmbedder, "wavlm": WavLMEmbedder}
 
 
-class SpeakerSimilarity:
+class SpeakerSimilarity(Metric):
     """cos(e(ref), e(est)) in [-1, 1] on 16 kHz audio (channels averaged first); 1.0 when identical."""
 
     name = "speaker_sim"
+    higher_is_better = True
+    unit = ""  # a cosine
+    label = "speaker similarity"
+    rank = 5
     worst = -1.0  # the floor of a cosine (Resemblyzer's non-negative d-vectors never go below 0)
 
     def __init__(self, embedder: str = "resemblyzer", model_path: str | None = None) -> None:

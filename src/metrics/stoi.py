@@ -5,16 +5,23 @@ import warnings
 
 import numpy as np
 
-from src.metrics.base import Excluded, channel_mean, check_pair
+from src.metrics.base import Excluded, Metric, Variant, channel_mean, check_pair
 
 # pystoi resamples internally to 10 kHz (the measure's defined rate), drops frames more than
 # 40 dB below the loudest, and needs >= 30 frames of 256 samples (50% overlap) after that: ~0.4 s.
 MIN_SECONDS = 0.4
 
 
-class STOI:
+class STOI(Metric):
     """(E)STOI of `est` against `ref`: a mean of correlation coefficients, about [0, 1] in practice (both can
     dip below 0: a 7.9 kHz tone scores -0.12 against speech); 1.0 when identical."""
+
+    name = "stoi"
+    higher_is_better = True
+    unit = ""  # a mean correlation, about 0..1
+    label = "STOI"
+    rank = 2
+    variants = (Variant("estoi", {"extended": True}, label="ESTOI", rank=3),)
 
     worst = -1.0  # the floor of a mean of correlations: a failed decode never beats a real (bad) attempt
 

@@ -7,7 +7,6 @@ forkserver, one thread each, models loaded once per worker), in chunks.
 """
 from __future__ import annotations
 
-import importlib
 import math
 import multiprocessing as mp
 import os
@@ -20,23 +19,13 @@ from typing import Any
 import numpy as np
 
 from src.metrics.base import CodecFailed, Excluded, MetricUnavailable
+from src.metrics.registry import registry
 
-# name -> (module, class, constructor kwargs); options from config are merged over the kwargs
-METRICS: dict[str, tuple[str, str, dict]] = {
-    "pesq_wb": ("src.metrics.pesq", "PESQ", {"mode": "wb"}),
-    "pesq_nb": ("src.metrics.pesq", "PESQ", {"mode": "nb"}),
-    "stoi": ("src.metrics.stoi", "STOI", {}),
-    "estoi": ("src.metrics.stoi", "STOI", {"extended": True}),
-    "mcd": ("src.metrics.mcd", "MCD", {}),
-    "speaker_sim": ("src.metrics.speaker", "SpeakerSimilarity", {}),
-    "mel_distance": ("src.metrics.mel", "MelDistance", {}),
-    "si_sdr": ("src.metrics.sisdr", "SISDR", {}),
-    "dnsmos": ("src.metrics.dnsmos", "DNSMOS", {}),
-    "wer": ("src.metrics.wer", "WER", {}),
-}
-CODEC_METRICS = ("rtf_encode", "rtf_decode")  # measured around the codec (src/metrics/rtf.py)
+# All read from the metric classes (src/metrics/registry.py); nothing here lists metric names.
+METRICS = {n: s for n, s in registry().items() if not s.codec_level}  # item metrics: name -> MetricSpec
+CODEC_METRICS = tuple(n for n, s in registry().items() if s.codec_level)  # measured around the codec (RTF)
 ALL_METRICS = (*METRICS, *CODEC_METRICS)
-HIGHER_IS_BETTER = {"pesq_wb", "pesq_nb", "stoi", "estoi", "speaker_sim", "si_sdr", "dnsmos"}
+HIGHER_IS_BETTER = {n for n, s in registry().items() if s.higher_is_better}
 CODEC_FAILED = "/codec_failed"  # row key suffix: row["pesq_wb/codec_failed"] = reason (the score is the worst)
 
 
@@ -58,8 +47,7 @@ def build_metrics(names, options: dict | None = None) -> dict[str, Any]:
     built = {}
     for name in check_names(names):
         if name in METRICS:
-            module, cls, kwargs = METRICS[name]
-            built[name] = getattr(importlib.import_module(module), cls)(**{**kwargs, **(options.get(name) or {})})
+            built[name] = METRICS[name].build(options.get(name))
     return built
 
 
@@ -138,7 +126,7 @@ def _context(names):
         return mp.get_context("spawn")
     ctx = mp.get_context("forkserver")
     ctx.set_forkserver_preload(["numpy", "scipy.signal", "torch", "librosa", "src.metrics.suite",
-                                *sorted({METRICS[n][0] for n in names})])
+                                *sorted({METRICS[n].module for n in names})])
     return ctx
 
 

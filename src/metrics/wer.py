@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from src.metrics.base import Excluded, check_pair, optional_import, resample
+from src.metrics.base import Excluded, Metric, check_pair, optional_import, resample
 
 RATE = 16000  # the en-us acoustic model is trained on 16 kHz speech
 
@@ -25,10 +25,13 @@ def word_errors(ref_words: list[str], hyp_words: list[str]) -> int:
     return prev[-1]
 
 
-class WER:
+class WER(Metric):
     """WER of transcribe(est) against transcribe(ref), in [0, inf) (0 = same words)."""
 
     name = "wer"
+    higher_is_better = False
+    unit = ""  # errors per reference word
+    label = "WER"
     worst = 1.0  # what an empty transcript scores: every reference word deleted (insertions can exceed it)
 
     def __init__(self) -> None:

@@ -9,12 +9,18 @@ where `active` marks the frames that may update statistics and count in the loss
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import torch
 from torch import Tensor, nn
 
+# The contract bases live in base.py; the quantizers also import them (and the checks) from here.
+from src.quantizer.base import (  # noqa: F401
+    ContinuousBottleneck,
+    DiscreteQuantizer,
+    check_mask,
+    check_output_dim,
+)
 from src.types import QuantizerOutput
 
 
@@ -41,27 +47,6 @@ def masked_mean(values: Tensor, active: Tensor | None) -> Tensor:
         return values.mean()
     w = active.to(values.dtype)
     return (values * w).sum() / w.sum().clamp(min=1.0)
-
-
-def check_output_dim(name: str, output_dim: int | None, expected: int) -> int:
-    """Validate the wiring key `quantizer.output_dim` against what the module produces."""
-    if output_dim is not None and int(output_dim) != int(expected):
-        raise ValueError(
-            f"quantizer {name}: output_dim={output_dim} but this bottleneck outputs {expected} channels; "
-            f"set `quantizer.output_dim: {expected}` (or leave the preset's interpolation)"
-        )
-    return int(expected)
-
-
-def check_mask(mask: Tensor | None, z: Tensor) -> Tensor | None:
-    """mask: (B, F) bool of valid frames (or None) -> bool mask, validated against z: (B, D, F)."""
-    if mask is None:
-        return None
-    if mask.shape != (z.shape[0], z.shape[-1]):
-        raise ValueError(
-            f"quantizer mask must be (B, F) = {(z.shape[0], z.shape[-1])}; got {tuple(mask.shape)}"
-        )
-    return mask.bool()
 
 
 class CodeUsage(nn.Module):
@@ -107,41 +92,6 @@ def dropout_n_quantizers(batch: int, n: int, dropout: float, device: torch.devic
     n_q = torch.full((batch,), n, dtype=torch.long, device=device)
     n_q[:n_drop] = torch.randint(1, n + 1, (n_drop,), device=device)
     return n_q
-
-
-class DiscreteQuantizer(nn.Module):
-    """Attributes and bitrate shared by discrete quantizers with `n_codebooks` codebooks of one size."""
-
-    is_discrete = True
-    n_codebooks: int
-    codebook_size: int
-
-    def resolve_n(self, n_quantizers: int | None) -> int:
-        if n_quantizers is None:
-            return self.n_codebooks
-        n = int(n_quantizers)
-        if not 1 <= n <= self.n_codebooks:
-            raise ValueError(f"n_quantizers={n} must be in [1, n_codebooks={self.n_codebooks}]")
-        return n
-
-    def bits_per_frame(self, n_quantizers: int | None = None) -> float:
-        """Nominal bits per latent frame: sum of log2 codebook sizes over the codebooks used."""
-        return self.resolve_n(n_quantizers) * math.log2(self.codebook_size)
-
-    def check_codes(self, codes: Tensor) -> int:
-        """codes: (B, k, F) integer, k <= n_codebooks, each in [0, codebook_size) -> k."""
-        if codes.dim() != 3 or codes.dtype not in (torch.int64, torch.int32):
-            raise ValueError(
-                f"codes must be (B, k, F) int64; got {tuple(codes.shape)} {codes.dtype}"
-            )
-        k = codes.shape[1]
-        if not 1 <= k <= self.n_codebooks:
-            raise ValueError(
-                f"codes hold {k} codebooks; this quantizer has n_codebooks={self.n_codebooks}"
-            )
-        if codes.numel() and (codes.min() < 0 or codes.max() >= self.codebook_size):
-            raise ValueError(f"codes out of range [0, {self.codebook_size})")
-        return k
 
 
 class ResidualQuantizer(DiscreteQuantizer):
@@ -206,27 +156,3 @@ class ResidualQuantizer(DiscreteQuantizer):
             out = layer.decode(codes[:, i].long())
             total = torch.zeros_like(out) + out if total is None else total + out
         return total
-
-
-class ContinuousBottleneck(nn.Module):
-    """Attributes shared by continuous bottlenecks: no codes, no codebooks, no nominal bitrate."""
-
-    is_discrete = False
-    n_codebooks = 0
-    codebook_size = None
-    aux_loss_names: tuple[str, ...] = ()
-
-    def __init__(self, input_dim: int, output_dim: int | None, produced: int | None = None) -> None:
-        super().__init__()
-        self.input_dim = int(input_dim)
-        expected = self.input_dim if produced is None else int(produced)
-        self.output_dim = check_output_dim(type(self).__name__, output_dim, expected)
-
-    def check(self, z: Tensor, mask: Tensor | None, n_quantizers: int | None) -> Tensor | None:
-        if z.dim() != 3 or z.shape[1] != self.input_dim:
-            raise ValueError(
-                f"{type(self).__name__} expects z (B, {self.input_dim}, F); got {tuple(z.shape)}"
-            )
-        if n_quantizers is not None:
-            raise ValueError(f"{type(self).__name__} is continuous: n_quantizers must be None")
-        return check_mask(mask, z)

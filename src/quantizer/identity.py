@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from torch import Tensor
 
-from src.quantizer.common import ContinuousBottleneck
+from src.quantizer.base import ContinuousBottleneck
 from src.types import QuantizerOutput
 
 
 class Identity(ContinuousBottleneck):
     """z: (B, D, F) -> z_q = z."""
+
+    aux_loss_names = ()  # no auxiliary loss: the reconstruction losses alone train it
 
     def __init__(self, input_dim: int, output_dim: int | None = None) -> None:
         super().__init__(input_dim, output_dim)

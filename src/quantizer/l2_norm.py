@@ -5,12 +5,14 @@ from __future__ import annotations
 import torch.nn.functional as F
 from torch import Tensor
 
-from src.quantizer.common import ContinuousBottleneck
+from src.quantizer.base import ContinuousBottleneck
 from src.types import QuantizerOutput
 
 
 class L2Norm(ContinuousBottleneck):
     """z: (B, D, F) -> z / ||z||_2 over channels, per frame."""
+
+    aux_loss_names = ()  # no auxiliary loss: the reconstruction losses alone train it
 
     def __init__(self, input_dim: int, output_dim: int | None = None, eps: float = 1e-12) -> None:
         super().__init__(input_dim, output_dim)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from src.quantizer.common import ContinuousBottleneck
+from src.quantizer.base import ContinuousBottleneck
 from src.types import QuantizerOutput
 
 
 class Tanh(ContinuousBottleneck):
     """z: (B, D, F) -> tanh(z / scale) * scale (scale 1 = stable-audio-tools' TanhBottleneck)."""
+
+    aux_loss_names = ()  # no auxiliary loss: the reconstruction losses alone train it
 
     def __init__(self, input_dim: int, output_dim: int | None = None, scale: float = 1.0) -> None:
         super().__init__(input_dim, output_dim)

@@ -10,15 +10,13 @@ matplotlib.use("Agg")  # headless: sweeps run on CPU boxes and SLURM nodes witho
 import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
 
+from src.metrics.registry import spec
 from src.reporting.runs import CURVE_KEYS, JobRecord
 
-# (metric name, panel title): higher is better except MCD.
-QUALITY_PANELS = (
-    ("pesq_wb", "PESQ (wide-band) ↑"),
-    ("stoi", "STOI ↑"),
-    ("mcd", "MCD (dB) ↓"),
-    ("speaker_sim", "speaker similarity ↑"),
-)
+# The four quality panels (the codec papers' headline metrics); titles, units and direction arrows come from
+# the metric classes (src/metrics/registry.py).
+PANEL_METRICS = ("pesq_wb", "stoi", "mcd", "speaker_sim")
+QUALITY_PANELS = tuple((name, spec(name).title) for name in PANEL_METRICS)
 NOMINAL_MARKER, ENTROPY_MARKER = "o", "x"  # distinct: filled circle = nominal, cross = entropy-based
 
 

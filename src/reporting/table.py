@@ -6,11 +6,12 @@ import io
 import math
 from dataclasses import dataclass
 
+from src.metrics.registry import registry
 from src.reporting import flags
 from src.reporting.runs import JobRecord
 
-# Evaluation metrics in this order first (the paper tables' order), any others after, sorted.
-METRIC_ORDER = ("pesq_wb", "pesq_nb", "stoi", "estoi", "mcd", "speaker_sim", "mel_distance", "si_sdr")
+# Evaluation metrics with a declared `rank` first, in rank order (the paper tables'), any others after, sorted.
+METRIC_ORDER = tuple(n for n, s in registry().items() if s.rank is not None)
 BITRATE_KEYS = ("bitrate_nominal", "bitrate_entropy")
 MAX_MD_ERROR = 120  # characters of the error shown in markdown (the CSV keeps it whole)
 

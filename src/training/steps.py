@@ -30,8 +30,8 @@ def run_discriminators(discs: Mapping[str, nn.Module], real: Tensor, fake: Tenso
     """real, fake: (B, C, T) -> (real outputs, fake outputs), one DiscriminatorOutput per discriminator.
 
     Both waveforms go through ONE forward (a concatenated batch): half the kernel launches, and under DDP a
-    single forward per backward. Requires discriminators without batch statistics (true of MPD/MSD/MRD/
-    MS-STFT, which use weight norm).
+    single forward per backward. Valid because discriminators hold no batch statistics: the rule of
+    src/discriminator/base.py, checked when they are built (check_no_batch_statistics).
     """
     reals, fakes = [], []
     for disc in discs.values():

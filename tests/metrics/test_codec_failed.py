@@ -41,8 +41,8 @@ def test_check_pair_blames_the_reference_first(speech):
 def test_every_item_metric_declares_a_finite_worst():
     import importlib
 
-    for name, (module, cls, _) in METRICS.items():
-        worst = getattr(getattr(importlib.import_module(module), cls), "worst", None)
+    for name, spec in METRICS.items():
+        worst = getattr(getattr(importlib.import_module(spec.module), spec.cls), "worst", None)
         assert isinstance(worst, float) and np.isfinite(worst), name
 
 

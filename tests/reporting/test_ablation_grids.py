@@ -132,7 +132,7 @@ def stub_conf(tmp_path_factory) -> Path:
             body = {"_target_": f"stub.{group}.{option}", **extra}
             (root / group / f"{option}.yaml").write_text(yaml.safe_dump(body))
     (root / "discriminator").mkdir()
-    for option in ("mpd", "msd", "mrd", "msstft", "multiband"):
+    for option in sorted(p.stem for p in (CONF_DIR / "discriminator").glob("*.yaml")):
         (root / "discriminator" / f"{option}.yaml").write_text(yaml.safe_dump({option: {"_target_": "stub"}}))
     return root
 

@@ -16,6 +16,11 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.utils.data import Dataset
 
+from src.decoder.base import Decoder
+from src.discriminator.base import Discriminator
+from src.encoder.base import Encoder
+from src.head.base import Head
+from src.quantizer.base import DiscreteQuantizer
 from src.types import DiscriminatorOutput, QuantizerOutput
 
 
@@ -23,7 +28,7 @@ def _distributed() -> bool:
     return torch.distributed.is_available() and torch.distributed.is_initialized()
 
 
-class ToyEncoder(nn.Module):
+class ToyEncoder(Encoder):
     """wav (B, C, T) -> z (B, latent_dim, T / prod(strides)) with strided convs."""
 
     def __init__(self, channels: int, latent_dim: int, hidden: int = 8, strides=(4, 4)) -> None:
@@ -39,7 +44,7 @@ class ToyEncoder(nn.Module):
         return self.net(wav)
 
 
-class ToyVQ(nn.Module):
+class ToyVQ(DiscreteQuantizer):
     """One EMA codebook with k-means-free random init from the first batch (consumes the global RNG, which
     is what the resume test needs) and a straight-through estimator. z: (B, D, F)."""
 
@@ -94,7 +99,7 @@ class ToyVQ(nn.Module):
         return self.codebook[codes[:, 0].reshape(-1)].view(b, f, -1).transpose(1, 2)
 
 
-class ToyDecoder(nn.Module):
+class ToyDecoder(Decoder):
     """z_q (B, latent_dim, F) -> h (B, out_dim, F * prod(strides)) with transposed convs."""
 
     def __init__(self, latent_dim: int, out_dim: int, strides=(4, 4)) -> None:
@@ -109,7 +114,7 @@ class ToyDecoder(nn.Module):
         return self.net(z_q)
 
 
-class ToyHead(nn.Module):
+class ToyHead(Head):
     """h (B, in_dim, T) -> wav (B, C, T)."""
 
     upsample = 1
@@ -123,11 +128,12 @@ class ToyHead(nn.Module):
         return torch.tanh(self.conv(h))
 
 
-class ToyDiscriminator(nn.Module):
+class ToyDiscriminator(Discriminator):
     """Two sub-discriminators (full rate and 2x pooled), each with two feature maps."""
 
     def __init__(self, channels: int, hidden: int = 4) -> None:
         super().__init__()
+        self.channels = channels
         self.subs = nn.ModuleList(
             nn.ModuleList([nn.Conv1d(channels, hidden, 9, stride=4, padding=4), nn.Conv1d(hidden, 1, 3, padding=1)])
             for _ in range(2)
