@@ -1,0 +1,11 @@
+"""The checkpoint formats `python -m src.convert source=<format>` reads: name -> convert(checkpoint)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from src.convert import ConvertedCheckpoint, dac
+
+FORMATS: dict[str, Callable[[Path], ConvertedCheckpoint]] = {
+    "dac": dac.convert,  # descript-audio-codec weights.pth {"state_dict", "metadata": {"kwargs"}}
+}
