@@ -4,8 +4,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from src.convert import ConvertedCheckpoint, dac
+from src.convert import ConvertedCheckpoint, dac, encodec
 
 FORMATS: dict[str, Callable[[Path], ConvertedCheckpoint]] = {
     "dac": dac.convert,  # descript-audio-codec weights.pth {"state_dict", "metadata": {"kwargs"}}
+    "encodec": encodec.convert,  # the `encodec` package's EncodecModel state dict (24 kHz)
 }
