@@ -89,3 +89,37 @@ def expected_state(preset: str, overrides: list[str]) -> dict[str, Tensor]:
     from src.compose import compose_train_config
 
     return build_codec(compose_train_config([f"preset={preset}", *overrides])).state_dict()
+
+
+def split_weight_norm(state: Mapping[str, Tensor], expected: Mapping[str, Tensor]) -> dict[str, Tensor]:
+    """Plain `x.weight` -> codeclab's weight-norm pair where `expected` has one: g = ||w|| over all dims but
+    0 (torch's weight_norm dim=0, also for transposed convs), v = w; then g * v / ||v|| = w."""
+    out = {}
+    for key, value in state.items():
+        base = key[: -len("weight")]
+        g_key = base + "parametrizations.weight.original0"
+        if key.endswith(".weight") and g_key in expected:
+            out[g_key] = torch.norm_except_dim(value, 2, 0)
+            out[base + "parametrizations.weight.original1"] = value
+        else:
+            out[key] = value
+    return out
+
+
+def fold_weight_norm(state: Mapping[str, Tensor]) -> dict[str, Tensor]:
+    """Weight-norm pairs (parametrizations or weight_g/_v) -> the plain `x.weight` they compute."""
+    out, pairs = {}, {}
+    suffixes = ((0, "parametrizations.weight.original0"), (1, "parametrizations.weight.original1"),
+                (0, "weight_g"), (1, "weight_v"))
+    for key, value in state.items():
+        for part, suffix in suffixes:
+            if key.endswith("." + suffix):
+                pairs.setdefault(key[: -len(suffix)], [None, None])[part] = value
+                break
+        else:
+            out[key] = value
+    for base, (g, v) in pairs.items():
+        if g is None or v is None:
+            raise KeyMismatchError(f"weight norm of {base}weight: one of its two tensors (g, v) is missing")
+        out[base + "weight"] = torch._weight_norm(v, g, 0)
+    return out
