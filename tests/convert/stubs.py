@@ -42,12 +42,12 @@ STUBS = {"dac": lambda: {"argbind": _argbind(), **_audiotools()}, "encodec": _to
 
 @contextlib.contextmanager
 def official(package: str):
-    """Import `package` (a key of STUBS) with its stand-ins; restore sys.modules on exit."""
-    before = dict(sys.modules)
+    """Import `package` (a key of STUBS) with its stand-ins; on exit remove the stand-ins and the package's
+    modules (only those: C extensions imported meanwhile by other code cannot be imported twice)."""
     stubs = {k: v for k, v in STUBS[package]().items() if k not in sys.modules}
     sys.modules.update(stubs)
     try:
         yield importlib.import_module(package)
     finally:
-        for name in set(sys.modules) - set(before):
+        for name in [n for n in sys.modules if n in stubs or n == package or n.startswith(package + ".")]:
             del sys.modules[name]

@@ -38,7 +38,7 @@ def compare(model, codec: Codec, wav: torch.Tensor, rate: int) -> float:
 def dac16(dac_pkg, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("dac16")
     model = official_checkpoint(dac_pkg, 16000, tmp / "weights.pth")
-    convert_main([f"source=dac", f"checkpoint={tmp / 'weights.pth'}", f"out={tmp / 'run'}"])
+    convert_main(["source=dac", f"checkpoint={tmp / 'weights.pth'}", f"out={tmp / 'run'}"])
     return model, tmp
 
 
