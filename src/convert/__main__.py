@@ -74,8 +74,11 @@ def main(argv: list[str]) -> int:
     args = parse_args(argv, ("source", "checkpoint", "out"), USAGE)
     if args["source"] not in FORMATS:
         raise SystemExit(f"source={args['source']} is unknown; choose one of {sorted(FORMATS)}")
-    converted = FORMATS[args["source"]](Path(args["checkpoint"]))
-    out = write_run_dir(converted, args["out"])
+    try:
+        converted = FORMATS[args["source"]](Path(args["checkpoint"]))
+        out = write_run_dir(converted, args["out"])
+    except (OSError, ValueError, KeyError) as err:  # the user's file or choice: the message, not a traceback
+        raise SystemExit(f"src.convert: {err}") from None
     print(f"{args['source']} {args['checkpoint']} -> {out} (preset={converted.preset} "
           f"{' '.join(converted.overrides)}); evaluate: python -m src.evaluate run_dir={out}")
     return 0

@@ -24,9 +24,12 @@ def main(argv: list[str]) -> int:
     out = Path(args["out"])
     if out.exists() and (out.is_file() or any(out.iterdir())):
         raise SystemExit(f"out={out} already exists: choose a new path (nothing is overwritten)")
-    cfg = load_run_config(Path(args["run_dir"]) / CONFIG_FILE)
-    codec = Codec.load(args["run_dir"])
-    EXPORTERS[args["format"]](codec, cfg, out)
+    try:
+        cfg = load_run_config(Path(args["run_dir"]) / CONFIG_FILE)
+        codec = Codec.load(args["run_dir"])
+        EXPORTERS[args["format"]](codec, cfg, out)
+    except (OSError, ValueError, KeyError) as err:  # the user's run or choice: the message, not a traceback
+        raise SystemExit(f"src.export: {err}") from None
     print(f"{args['run_dir']} -> {out} ({args['format']})")
     return 0
 

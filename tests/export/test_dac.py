@@ -45,7 +45,7 @@ def test_hf_dac_export_loads_in_transformers(transformers_pkg, dac_run, tmp_path
 
 def test_export_refuses_another_architecture(tmp_path):
     run = make_run("encodec_24khz", [], tmp_path / "run")
-    with pytest.raises(ValueError, match=r"format=dac cannot represent this run: encoder._target_="):
+    with pytest.raises(SystemExit, match=r"format=dac cannot represent this run: encoder._target_="):
         export_main(["format=dac", f"run_dir={run}", f"out={tmp_path / 'weights.pth'}"])
     with pytest.raises(SystemExit, match="already exists"):
         export_main(["format=dac", f"run_dir={run}", f"out={run}"])
