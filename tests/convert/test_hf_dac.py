@@ -21,6 +21,18 @@ def hf_dac16(transformers_pkg, out):
     return model
 
 
+def test_hf_dac16_every_key_has_its_place(transformers_pkg, tmp_path):
+    """The default suite's check (the numeric comparison below is slow): all names and shapes pair up."""
+    model = hf_dac16(transformers_pkg, tmp_path / "hf")
+    converted = convert(tmp_path / "hf")  # raises KeyMismatchError on any leftover / missing key
+    assert converted.preset == "dac_16khz" and converted.overrides == ["decoder.exact_odd_strides=false"]
+    hf_conv = model.state_dict()["decoder.block.1.conv_t1.weight"]  # the stride-5 transposed conv
+    g = converted.codec_state["decoder.block.2.1.parametrizations.weight.original0"]
+    v = converted.codec_state["decoder.block.2.1.parametrizations.weight.original1"]
+    torch.testing.assert_close(torch._weight_norm(v, g, 0), hf_conv, rtol=0, atol=1e-6)
+
+
+@pytest.mark.slow
 @torch.no_grad()
 def test_hf_dac16_codes_and_waveform_match(transformers_pkg, tmp_path):
     model = hf_dac16(transformers_pkg, tmp_path / "hf")
