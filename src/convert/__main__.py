@@ -54,12 +54,14 @@ def write_run_dir(converted: ConvertedCheckpoint, out: str | Path) -> Path:
     codec = build_codec(cfg)
     check_keys(converted.codec_state, codec.state_dict(), converted.source.get("file", "checkpoint"))
     codec.load_state_dict(converted.codec_state)
-    out.mkdir(parents=True, exist_ok=True)
-    codec.save(out / WEIGHTS_FILE)
-    if converted.discriminator_state is not None:
+    discs = None
+    if converted.discriminator_state is not None:  # checked before anything is written
         discs = build_discriminators(cfg)
         check_keys(converted.discriminator_state, discs.state_dict(), "discriminators")
         discs.load_state_dict(converted.discriminator_state)
+    out.mkdir(parents=True, exist_ok=True)
+    codec.save(out / WEIGHTS_FILE)
+    if discs is not None:
         save_file({k: v.contiguous() for k, v in discs.state_dict().items()}, str(out / DISCRIMINATORS_FILE))
     (out / CONFIG_FILE).write_text(OmegaConf.to_yaml(cfg, resolve=True))
     record = {**converted.source, "preset": converted.preset, "overrides": converted.overrides,
