@@ -1,5 +1,6 @@
 """Fixtures for the converter tests: the official packages (skipped with a reason when absent, imported
-with tests/convert/stubs.py's stand-ins for audiotools / argbind / torchaudio) and a demo-corpus clip."""
+with tests/convert/stubs.py's stand-ins for audiotools / argbind / torchaudio: DAC, EnCodec; or with
+tests/convert/official.py's per-test stubs: Vocos, Oobleck) and a demo-corpus clip."""
 from __future__ import annotations
 
 import importlib.util
@@ -8,6 +9,7 @@ import json
 import pytest
 import torch
 
+from tests.convert.official import official_imports  # noqa: F401  (a fixture)
 from tests.convert.stubs import official
 
 

@@ -32,5 +32,5 @@ def test_cli_refuses_a_missing_checkpoint(tmp_path):
 
 
 def test_registries_hold_the_formats():
-    assert {"dac", "encodec", "hf_dac", "hf_encodec"} <= set(FORMATS)
-    assert {"dac", "encodec", "hf_dac", "hf_encodec"} <= set(EXPORTERS)
+    assert {"dac", "encodec", "hf_dac", "hf_encodec", "vocos", "wavtokenizer", "bigcodec", "oobleck"} <= set(FORMATS)
+    assert {"dac", "encodec", "hf_dac", "hf_encodec", "vocos", "oobleck"} <= set(EXPORTERS)
