@@ -4,6 +4,8 @@ Reads every job of the sweep (see src/reporting/runs.py for the layout), writes
 <sweep_dir>/report/{report.md, report.csv, bitrate_vs_quality.png, training_curves.png}
 and prints the markdown table. A failed job is a row carrying its error, never a crash.
 `<sweep_dir>` may also be a parent such as `multirun/` (its newest sweep is used) or a single run dir.
+`--baseline <run_dir>` (repeatable) adds reference rows, e.g. a published codec converted with
+`python -m src.convert` and scored with `python -m src.evaluate run_dir=<it>` (docs/published_checkpoints.md).
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import sys
 from pathlib import Path
 
 from src.reporting import flags
-from src.reporting.runs import JobRecord, read_sweep, resolve_sweep_dir, sweep_info
+from src.reporting.runs import JobRecord, read_baseline, read_sweep, resolve_sweep_dir, sweep_info
 from src.reporting.table import (
     build_table,
     fixed_overrides,
@@ -39,8 +41,11 @@ def render_markdown(sweep_dir: Path, jobs: list[JobRecord]) -> str:
     fixed = fixed_overrides(jobs)
     if fixed:
         lines.append("- fixed overrides: " + " ".join(f"`{k}={v}`" for k, v in fixed.items()))
-    n_failed, table = sum(not j.ok for j in jobs), build_table(jobs)
-    lines += [f"- jobs: {len(jobs)} ({len(jobs) - n_failed} ok, {n_failed} failed)"]
+    grid = [j for j in jobs if not j.baseline]
+    n_failed, table = sum(not j.ok for j in grid), build_table(jobs)
+    lines += [f"- jobs: {len(grid)} ({len(grid) - n_failed} ok, {n_failed} failed)"]
+    if len(grid) < len(jobs):
+        lines.append("- baselines: " + ", ".join(f"`{j.path}`" for j in jobs if j.baseline))
     lines += flags.collapsed_summary(table.rows)
     lines += ["", to_markdown(table), ""]
     lines += [LEGEND, flags.legend(), ""]
@@ -50,12 +55,15 @@ def render_markdown(sweep_dir: Path, jobs: list[JobRecord]) -> str:
     return "\n".join(lines)
 
 
-def write_report(sweep_dir: str | Path, out_dir: str | Path | None = None, plots: bool = True) -> dict[str, Path]:
-    """Write the report files; returns {file name: path}. Raises only when there is no job at all."""
+def write_report(sweep_dir: str | Path, out_dir: str | Path | None = None, plots: bool = True,
+                 baselines=()) -> dict[str, Path]:
+    """Write the report files; returns {file name: path}. Raises only when there is no job at all.
+    baselines: run directories added as reference rows after the sweep's jobs."""
     sweep_dir = resolve_sweep_dir(sweep_dir)
     jobs = read_sweep(sweep_dir)
     if not jobs:
         raise FileNotFoundError(f"{sweep_dir} has no job directories (<num>/ with .hydra/, metrics.jsonl or eval/)")
+    jobs += [read_baseline(b) for b in baselines]
     out = Path(out_dir) if out_dir else sweep_dir / "report"
     out.mkdir(parents=True, exist_ok=True)
     written = {"report.md": out / "report.md", "report.csv": out / "report.csv"}
@@ -79,9 +87,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("sweep_dir", help="multirun/<date>/<time> (or multirun/ for the newest sweep)")
     parser.add_argument("--out", default=None, help="output dir (default: <sweep_dir>/report)")
     parser.add_argument("--no-plots", action="store_true", help="table only (skips matplotlib)")
+    parser.add_argument("--baseline", action="append", default=[], metavar="RUN_DIR",
+                        help="an evaluated run dir shown as a reference row (repeatable), e.g. a converted "
+                             "published codec")
     args = parser.parse_args(argv)
     try:
-        written = write_report(args.sweep_dir, args.out, plots=not args.no_plots)
+        written = write_report(args.sweep_dir, args.out, plots=not args.no_plots, baselines=args.baseline)
     except FileNotFoundError as err:
         print(f"report: {err}", file=sys.stderr)
         return 2

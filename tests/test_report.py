@@ -31,3 +31,24 @@ def test_cli_error_on_a_dir_without_jobs(tmp_path, capsys):
     (tmp_path / "multirun.yaml").write_text("hydra: {}\n")
     assert main([str(tmp_path)]) == 2
     assert "has no job directories" in capsys.readouterr().err
+
+
+def test_baselines_are_reference_rows(tmp_path, capsys):
+    """--baseline run dirs (e.g. converted published codecs) add rows without joining the grid's overrides."""
+    import json
+
+    from tests.reporting.sweep_factory import eval_metrics
+
+    sweep = make_sweep(tmp_path)
+    scored = tmp_path / "dac16"
+    (scored / "eval").mkdir(parents=True)
+    (scored / "eval" / "metrics.json").write_text(json.dumps(eval_metrics(4.1, 0.97, 1.2, 0.9, 6000, 5500)))
+    (scored / "source.json").write_text(json.dumps({"format": "dac", "preset": "dac_16khz"}))
+    unscored = tmp_path / "encodec24"
+    unscored.mkdir()
+    assert main([str(sweep), "--no-plots", "--baseline", str(scored), "--baseline", str(unscored)]) == 0
+    out = capsys.readouterr().out
+    assert "- jobs: 4 (2 ok, 2 failed)" in out and "`preset=demo`" in out  # the grid is read as before
+    row = next(line for line in out.splitlines() if "baseline dac:dac_16khz" in line)
+    assert "| ok |" in row and "4.1" in row
+    assert "baseline encodec24 |  | failed" in out and "no eval/metrics.json: run `python -m src.evaluate" in out

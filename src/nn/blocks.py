@@ -27,11 +27,12 @@ def encoder_block(in_dim: int, out_dim: int, stride: int, act: ActivationFactory
 
 
 def decoder_block(in_dim: int, out_dim: int, stride: int, act: ActivationFactory,
-                  dilations: Sequence[int] = (1, 3, 9), nearest_upsample: bool = False) -> nn.Sequential:
-    """(B, in_dim, F) -> (B, out_dim, F * stride).
+                  dilations: Sequence[int] = (1, 3, 9), nearest_upsample: bool = False,
+                  exact_odd_strides: bool = True) -> nn.Sequential:
+    """(B, in_dim, F) -> (B, out_dim, F * stride) (F * stride - 1 for an odd stride when not exact).
 
     output_padding = stride % 2 makes odd strides exact (DAC's own code loses one sample per odd
-    stride); nearest_upsample replaces the transposed conv by repeat + conv (Oobleck's option, which
+    stride; exact_odd_strides=False reproduces that, for converted DAC checkpoints); nearest_upsample replaces the transposed conv by repeat + conv (Oobleck's option, which
     avoids checkerboard artefacts).
     """
     if nearest_upsample:
@@ -41,7 +42,7 @@ def decoder_block(in_dim: int, out_dim: int, stride: int, act: ActivationFactory
                                WNConv1d(in_dim, out_dim, k, bias=False)]
     else:
         up = [WNConvTranspose1d(in_dim, out_dim, 2 * stride, stride=stride, padding=math.ceil(stride / 2),
-                                output_padding=stride % 2)]
+                                output_padding=stride % 2 if exact_odd_strides else 0)]
     units = [ResidualUnit(out_dim, act, d) for d in dilations]
     return nn.Sequential(act(in_dim), *up, *units)
 
@@ -79,12 +80,13 @@ class StridedDecoder(nn.Module):
     """z_q (B, latent_dim, F) -> h (B, widths[-1], F * prod(strides)); the waveform head follows.
 
     widths: len(strides) + 1 channel counts; widths[0] after the stem (and LSTM), widths[i + 1] after
-    upsampling block i. `out_dim` is checked against widths[-1] so that a config mismatch is named.
+    upsampling block i. exact_odd_strides=False: one sample fewer per odd stride, as DAC's released
+    code (the output is then F * prod(strides) minus a few samples). `out_dim` is checked against widths[-1] so that a config mismatch is named.
     """
 
     def __init__(self, latent_dim: int, out_dim: int, widths: Sequence[int], strides: Sequence[int],
                  act: ActivationFactory, dilations: Sequence[int] = (1, 3, 9), lstm: int = 0,
-                 nearest_upsample: bool = False) -> None:
+                 nearest_upsample: bool = False, exact_odd_strides: bool = True) -> None:
         super().__init__()
         if len(widths) != len(strides) + 1:
             raise ValueError(f"decoder: {len(strides)} strides need {len(strides) + 1} widths, got {list(widths)}")
@@ -98,7 +100,8 @@ class StridedDecoder(nn.Module):
         if lstm:
             layers.append(SLSTM(widths[0], num_layers=lstm))
         for i, stride in enumerate(self.strides):
-            layers.append(decoder_block(widths[i], widths[i + 1], stride, act, dilations, nearest_upsample))
+            layers.append(decoder_block(widths[i], widths[i + 1], stride, act, dilations, nearest_upsample,
+                                        exact_odd_strides))
         self.block = nn.Sequential(*layers)
 
     def forward(self, z_q: Tensor, bandwidth_id: Tensor | None = None) -> Tensor:

@@ -143,6 +143,8 @@ def resolve_pad_mode(pad_mode: str | None, causal: bool, key: str = "pad_mode") 
     """
     if pad_mode is None:
         return "constant" if causal else "reflect"
+    if pad_mode == "reflect_encodec":  # the released EnCodec's causal + reflect, kept for its converted weights
+        return "reflect"
     if causal and pad_mode == "reflect":
         raise ValueError(f"{key}=reflect with causal=true reads future samples on the left edge: "
                          f"set {key}: constant (or replicate), or leave it null")

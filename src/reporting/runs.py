@@ -38,6 +38,7 @@ class JobRecord:
     bitrate: dict = field(default_factory=dict)  # bitrate_nominal, bitrate_entropy, per_codebook
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
+    baseline: bool = False  # a reference row (--baseline): not part of the grid's swept/fixed overrides
 
     @property
     def ok(self) -> bool:
@@ -145,6 +146,23 @@ def read_job(job_dir: Path) -> JobRecord:
         job.error = "no eval/metrics.json"
     if (job_dir / "error.txt").exists():  # the job's own error beats "no eval" as the explanation
         job.error = last_error_line(job_dir / "error.txt")
+    return job
+
+
+def read_baseline(run_dir: str | Path) -> JobRecord:
+    """A run directory shown beside the sweep (a converted published codec, an Opus baseline, another
+    run): its eval/metrics.json, labelled from its source.json (src.convert) when it has one."""
+    path = Path(run_dir)
+    label = path.name
+    try:
+        source = json.loads((path / "source.json").read_text(encoding="utf-8"))
+        label = f"{source.get('format', '?')}:{source.get('preset', path.name)}"
+    except (OSError, ValueError, AttributeError):
+        pass
+    job = read_job(path) if path.is_dir() else JobRecord(name=str(path), path=path, error="not a directory")
+    job.name, job.baseline, job.overrides = f"baseline {label}", True, []
+    if not (path / "eval" / "metrics.json").exists() and path.is_dir():
+        job.error = f"no eval/metrics.json: run `python -m src.evaluate run_dir={path}` first"
     return job
 
 

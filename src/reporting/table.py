@@ -19,6 +19,7 @@ MAX_MD_ERROR = 120  # characters of the error shown in markdown (the CSV keeps i
 def swept_keys(jobs: list[JobRecord]) -> list[str]:
     """Override keys whose value differs between jobs (a key absent from some jobs differs)."""
     keys: list[str] = []
+    jobs = [j for j in jobs if not j.baseline]  # reference rows have no overrides of the grid
     for job in jobs:
         keys += [k for k in job.choices if k not in keys]
     return [k for k in keys if len({job.choices.get(k) for job in jobs}) > 1]
@@ -27,6 +28,7 @@ def swept_keys(jobs: list[JobRecord]) -> list[str]:
 def fixed_overrides(jobs: list[JobRecord]) -> dict[str, str]:
     """Overrides every job shares (e.g. preset=demo): shown once above the table."""
     swept = set(swept_keys(jobs))
+    jobs = [j for j in jobs if not j.baseline]
     if not jobs:
         return {}
     return {k: v for k, v in jobs[0].choices.items() if k not in swept}
@@ -35,7 +37,7 @@ def fixed_overrides(jobs: list[JobRecord]) -> dict[str, str]:
 def job_label(job: JobRecord, keys: list[str]) -> str:
     """Short plot/legend label: the swept values (key=value when several keys are swept)."""
     choices = job.choices
-    if not keys:
+    if not keys or job.baseline:
         return f"#{job.name}"
     if len(keys) == 1:
         return f"#{job.name} {choices.get(keys[0], '-')}"

@@ -1,2 +1,3 @@
-"""Fixtures for the export tests: the official packages' never-called imports, stubbed per test."""
+"""Export tests reuse the converter tests' fixtures (official packages, stubs, audio, comparison)."""
+from tests.convert.conftest import dac_pkg, encodec_pkg, transformers_pkg  # noqa: F401
 from tests.convert.official import official_imports  # noqa: F401  (a fixture)
