@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sys
 
 import pytest
 import torch
@@ -34,7 +35,17 @@ def encodec_pkg():
 
 @pytest.fixture(scope="module")
 def transformers_pkg():
-    return pytest.importorskip("transformers", reason="transformers is not installed (the interop extra)")
+    """transformers, imported with no stand-in in sys.modules: it probes torchaudio's spec on import, and a
+    stub left there by another fixture of the same module (EnCodec's) has none."""
+    stubs = {n: m for n, m in sys.modules.items() if n.split(".")[0] == "torchaudio" and m.__spec__ is None}
+    for name in stubs:
+        del sys.modules[name]
+    try:
+        pkg = pytest.importorskip("transformers", reason="transformers is not installed (the interop extra)")
+        from transformers import DacModel, EncodecModel  # noqa: F401  (resolve the lazy modules now)
+    finally:
+        sys.modules.update(stubs)
+    return pkg
 
 
 def demo_clip(sample_rate: int, seconds: float = 1.0) -> torch.Tensor:
