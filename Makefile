@@ -13,7 +13,7 @@ LAUNCHER ?= basic
 ARGS ?=
 PYTEST_WORKERS ?= 2
 
-.PHONY: setup setup-dev demo train evaluate test test-slow lint format ablate bench clean-demo
+.PHONY: setup setup-dev setup-interop demo train evaluate test test-slow lint format ablate bench clean-demo
 
 # Installs everything. torch==2.13.0 FIRST (the CPU wheel on disk): a plain `torch` requirement with no
 # torch installed would pull several GB of CUDA packages. resemblyzer is installed without its deps
@@ -31,6 +31,13 @@ setup-dev: .setup-dev.stamp
 .setup-dev.stamp: .setup.stamp
 	$(PIP) install -e ".[dev]"
 	touch $@
+
+# The `interop` extra (published checkpoints: src.convert / src.export and their tests): transformers
+# normally; the official codec packages --no-deps, since they ask for torchaudio / audiotools / CUDA wheels
+# that their model code never calls (docs/published_checkpoints.md).
+setup-interop: .setup.stamp
+	$(PIP) install "transformers>=4.40" einops
+	$(PIP) install --no-deps descript-audio-codec encodec vocos stable-audio-tools
 
 # Synthesize the demo corpus, train the default small codec on CPU, evaluate it, print the table.
 demo: setup
