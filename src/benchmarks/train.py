@@ -55,13 +55,13 @@ def _timed_steps(trainer, make_batches, n: int) -> list[float]:
 
 
 def main(overrides: list[str]) -> dict:
-    from src.training.trainer import Trainer
+    from src.build import build_trainer
 
     opts, rest = _split_args(overrides)
     steps, warmup = opts["steps"], opts["warmup"]
     with tempfile.TemporaryDirectory() as run_dir:
         cfg = compose_bench_config(rest, run_dir)
-        trainer = Trainer(cfg)
+        trainer = build_trainer(cfg)
         if trainer.acc.device.type == "cuda":
             torch.cuda.reset_peak_memory_stats(trainer.acc.device)
         trainer.step = max(trainer.step, int(cfg.trainer.warmup_steps))  # measure the adversarial phase

@@ -7,8 +7,6 @@ import torch
 from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
-import src.config  # noqa: F401
-
 OPTIONS = sorted(
     p.stem for p in (Path(__file__).resolve().parents[2] / "conf" / "quantizer").glob("*.yaml")
 )
