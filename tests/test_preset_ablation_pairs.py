@@ -12,9 +12,8 @@ import yaml
 from hydra import compose, initialize_config_dir
 from hydra.errors import HydraException
 from omegaconf.errors import OmegaConfBaseException
-from src.training.builders import build_losses, build_weights
 
-from src.build import build_codec, build_discriminators
+from src.build import build_codec, build_discriminators, build_losses, build_weights
 from src.compose import CONF_DIR, REPO_ROOT, compose_train_config
 from tests.reporting.test_ablation_grids import BASIC_GRIDS, sweep_jobs
 
