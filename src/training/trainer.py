@@ -18,6 +18,7 @@ from pathlib import Path
 import torch
 
 from src.training.checkpointing import Checkpointer
+from src.training.clock import budget_spent, due, progress_bar
 from src.training.ema import ModelEMA
 from src.training.finish import finish_run, state_digest, write_run_config
 from src.training.init_from import init_weights_from
@@ -233,9 +234,6 @@ class Trainer:
         self.logger = RunLogger(self.run_dir, self.record.logger, self.record.tree, active=self.acc.is_main_process)
         write_run_config(self.acc, self.run_dir, self.record.yaml)
 
-    def save_checkpoint(self) -> Path:
-        return self.checkpointer.save(self.state)
-
     def log_train(self, bar=None) -> None:
         """Logs the window's averages (collective)."""
         extra = {"lr/generator": self.sched_g.get_last_lr()[0]}
@@ -248,9 +246,6 @@ class Trainer:
         values = self.validator.validate(self.eval_model(), self.step, self.logger)
         if values is not None:  # the main process; the others keep theirs empty
             self.state.last_validation = values
-
-    def demo(self) -> None:
-        self.validator.demo(self.eval_model(), self.step, self.logger)
 
     def finish(self) -> dict:
         """Export codec.safetensors (EMA weights when use_ema) + config.yaml, and write summary.json."""
@@ -273,7 +268,7 @@ class Trainer:
         for d in self.discs.values():
             d.train()
         batches = self._batches()
-        bar = self._progress_bar()
+        bar = progress_bar(self.acc, t.progress_bar, t.max_steps, self.step)
         self.start_step, out_of_time = self.step, False
         start = time.perf_counter()  # the budget's clock: setup and resume above are not counted
         while self.step < t.max_steps:
@@ -281,50 +276,27 @@ class Trainer:
             self._after_step(logs)
             self.step_seconds = time.perf_counter() - start  # to the end of the last step: the budget's figure
             last = self.step == t.max_steps
-            out_of_time = not last and self._out_of_time(start)  # same on every rank, so the collective is too
+            # same on every rank, so the collective is too
+            out_of_time = not last and budget_spent(self.acc, start, t.max_seconds)
             last = last or out_of_time
             if self.step % t.log_every == 0 or last:
                 self.log_train(bar)
-            if _due(self.step, t.val_every, last):
+            if due(self.step, t.val_every, last):
                 self.validate()
-            if _due(self.step, t.demo_every, last):
-                self.demo()
-            if _due(self.step, t.checkpoint_every, last) and self.nonfinite_run == 0:
-                self.save_checkpoint()  # never during a non-finite streak: the last good one is kept
+            if due(self.step, t.demo_every, last):
+                self.validator.demo(self.eval_model(), self.step, self.logger)
+            if due(self.step, t.checkpoint_every, last) and self.nonfinite_run == 0:
+                self.checkpointer.save(self.state)  # never during a non-finite streak: the last good one is kept
             if bar is not None:
                 bar.update(1)
             if out_of_time:
                 break
         self.train_seconds = time.perf_counter() - start
+        if out_of_time and self.acc.is_main_process:
+            log.info("stopped on the time budget (trainer.max_minutes=%g): step %d of max_steps %d after %.1f s "
+                     "of training", t.max_seconds / 60, self.step, t.max_steps, self.train_seconds)
         self.stopped_on = "max_minutes" if out_of_time else "max_steps"
         summary = self.finish()
         if bar is not None:
             bar.close()
         return summary
-
-    def _out_of_time(self, start: float) -> bool:
-        """Collective: is the wall-clock budget spent? Each rank reads its own clock, and the flags are
-        summed so that every rank stops at the same step (a rank that stopped alone would hang DDP)."""
-        max_seconds = self.settings.max_seconds
-        if max_seconds is None:
-            return False
-        over = torch.tensor([float(time.perf_counter() - start >= max_seconds)], device=self.acc.device)
-        if float(self.acc.reduce(over, reduction="sum")) == 0.0:
-            return False
-        if self.acc.is_main_process:
-            log.info("stopped on the time budget (trainer.max_minutes=%g): step %d of max_steps %d after %.1f s "
-                     "of training", max_seconds / 60, self.step, self.settings.max_steps,
-                     time.perf_counter() - start)
-        return True
-
-    def _progress_bar(self):
-        if not (self.acc.is_main_process and self.settings.progress_bar):
-            return None
-        from tqdm.auto import tqdm
-
-        return tqdm(total=self.settings.max_steps, initial=self.step, desc="train", dynamic_ncols=True)
-
-
-def _due(step: int, every, last: bool) -> bool:
-    every = int(every or 0)
-    return last or (every > 0 and step % every == 0)
