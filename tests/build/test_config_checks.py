@@ -37,6 +37,7 @@ BAD = [  # (override, the key the error must name, a phrase of the fix)
     ("optim.generator.lr=fast", "optim.generator.lr", "number"),
     ("optim.scheduler.name=linear", "optim.scheduler.name", "cosine"),
     ("logger.wandb=true", "logger.wandb", "logger.wandb.enabled=true"),
+    ("trainer.init_from=/nonexistent/run", "trainer.init_from", "finished run"),
 ]
 
 
