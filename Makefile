@@ -13,7 +13,7 @@ LAUNCHER ?= basic
 ARGS ?=
 PYTEST_WORKERS ?= 2
 
-.PHONY: setup setup-dev demo train evaluate test test-slow lint ablate bench clean-demo
+.PHONY: setup setup-dev demo train evaluate test test-slow lint format ablate bench clean-demo
 
 # Installs everything. torch==2.13.0 FIRST (the CPU wheel on disk): a plain `torch` requirement with no
 # torch installed would pull several GB of CUDA packages. resemblyzer is installed without its deps
@@ -56,8 +56,14 @@ test: setup-dev
 test-slow: setup-dev
 	$(PYTHON) -m pytest -m slow -q
 
+# One style (pyproject.toml [tool.ruff]): the lint with the line-length rule (E501) on, and the formatter's
+# check. The same checks run in .pre-commit-config.yaml. `make format` rewrites the files.
 lint:
-	$(PYTHON) -m ruff check src tests
+	$(PYTHON) -m ruff check --extend-select E501 src tests
+	$(PYTHON) -m ruff format --check src tests
+
+format:
+	$(PYTHON) -m ruff format src tests
 
 # A Hydra multirun grid (experiments/ablation/$(GRID).yaml), then the sweep report (also when jobs failed).
 # The jobs and the report go to SWEEP_DIR, or to hydra.sweep.dir=... given in ARGS (that one wins), else to

@@ -11,7 +11,6 @@ Component contracts (checked at build time, see `_check_wiring`):
 """
 from __future__ import annotations
 
-import math
 import numbers
 from pathlib import Path
 
@@ -20,6 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from src.metrics.bitrate import nominal_bitrate
 from src.types import CodecOutput
 
 WEIGHTS_FILE = "codec.safetensors"
@@ -92,7 +92,7 @@ class Codec(nn.Module):
         if not sizes:
             return None
         sizes = sizes[: n_quantizers or len(sizes)]
-        return self.frame_rate * sum(math.log2(s) for s in sizes)
+        return nominal_bitrate(self.frame_rate, sizes)
 
     # ---------------------------------------------------------------- forward
     def pad_to_hop(self, wav: Tensor) -> Tensor:

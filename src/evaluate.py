@@ -14,6 +14,7 @@ import hydra
 from omegaconf import DictConfig, OmegaConf
 
 from src.config import register_resolvers
+from src.data.audio import AUDIO_EXTENSIONS
 from src.metrics.rtf import NAMES as RTF_NAMES
 from src.metrics.suite import (
     HIGHER_IS_BETTER,
@@ -24,7 +25,6 @@ from src.metrics.suite import (
     score_jobs,
 )
 
-AUDIO_EXTS = (".wav", ".flac", ".ogg", ".mp3")
 NO_CODEC = "not measured: directory-pair mode has no codec"
 
 
@@ -38,10 +38,10 @@ def pair_jobs(reference_dir: str | Path, decoded_dir: str | Path, max_items: int
     for key, root in (("reference_dir", ref_root), ("decoded_dir", dec_root)):
         if not root.is_dir():
             raise FileNotFoundError(f"{key}={root} is not a directory")
-    refs = sorted(p for p in ref_root.rglob("*") if p.suffix.lower() in AUDIO_EXTS)
+    refs = sorted(p for p in ref_root.rglob("*") if p.suffix.lower() in AUDIO_EXTENSIONS)
     if not refs:
-        raise FileNotFoundError(f"reference_dir={ref_root} holds no audio ({', '.join(AUDIO_EXTS)})")
-    decoded = {p.relative_to(dec_root).with_suffix(""): p for p in dec_root.rglob("*") if p.suffix.lower() in AUDIO_EXTS}
+        raise FileNotFoundError(f"reference_dir={ref_root} holds no audio ({', '.join(sorted(AUDIO_EXTENSIONS))})")
+    decoded = {p.relative_to(dec_root).with_suffix(""): p for p in dec_root.rglob("*") if p.suffix.lower() in AUDIO_EXTENSIONS}
     jobs, missing = [], []
     for ref in refs[:max_items] if max_items else refs:
         rel = ref.relative_to(ref_root)

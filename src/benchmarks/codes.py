@@ -11,7 +11,6 @@ straight-through path, and the aux losses). Written to experiments/measured/code
 from __future__ import annotations
 
 import json
-import math
 import tempfile
 import time
 from pathlib import Path
@@ -20,6 +19,7 @@ import torch
 
 from src.benchmarks import compose_bench_config, split_options
 from src.benchmarks.code_stats import probe
+from src.metrics.bitrate import nominal_bitrate
 
 DEFAULTS = {"steps": 150, "log_every": 10, "probe_items": 16, "probe_seconds": 1.6, "out": "bench/codes.json"}
 
@@ -58,7 +58,7 @@ def main(overrides: list[str]) -> dict:
         wav = probe_batch(trainer.valid_set, opts["probe_items"],
                           round(opts["probe_seconds"] * int(cfg.sample_rate))).to(device)
         weights, frame_rate = dict(trainer.weights.weights), codec.frame_rate
-        nominal = frame_rate * sum(math.log2(s) for s in codec.codebook_sizes())
+        nominal = nominal_bitrate(frame_rate, codec.codebook_sizes())
         rows, printed, data = [], [], trainer._batches()
         out = Path(opts["out"])
         out.parent.mkdir(parents=True, exist_ok=True)

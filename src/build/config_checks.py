@@ -88,12 +88,14 @@ def check_trainer_counts(cfg: DictConfig) -> list[str]:
 
 def check_val_metrics(cfg: DictConfig) -> list[str]:
     """trainer.val_metrics: a list of item metrics of src.metrics.suite; val_items >= 1 when it is not empty."""
-    # the item metrics score_pairs can compute during validation (not the codec metrics rtf_*)
-    from src.metrics.suite import METRICS
-
     names = _get(cfg, "trainer.val_metrics")
     if names is _ABSENT or names is None:
         return []
+    try:  # the item metrics score_pairs can compute during validation (not the codec metrics rtf_*)
+        from src.metrics.suite import METRICS
+    except ImportError as err:
+        return [(f"trainer.val_metrics={list(names)} needs src.metrics.suite ({err}); "
+                 "set trainer.val_metrics=[] to validate on the loss terms only")]
     if isinstance(names, str) or not OmegaConf.is_list(names):
         return [(f"{_show('trainer.val_metrics', names)}: must be a list, e.g. trainer.val_metrics=[{names}] "
                  "([] = validate on the loss terms only)")]
@@ -101,7 +103,24 @@ def check_val_metrics(cfg: DictConfig) -> list[str]:
     if unknown:
         return [(f"trainer.val_metrics={list(names)}: unknown metric(s) {unknown}; choose from {sorted(METRICS)} "
                  "([] = validate on the loss terms only)")]
-    return _int(cfg, "trainer.val_items", 1, " when trainer.val_metrics is not empty") if len(names) else []
+    problems = [_unimportable(name, *METRICS[name][:2]) for name in names]
+    problems = [p for p in problems if p]
+    return problems + (_int(cfg, "trainer.val_items", 1, " when trainer.val_metrics is not empty")
+                       if len(names) else [])
+
+
+def _unimportable(name: str, module: str, cls: str) -> str:
+    """'' when the metric's class imports (so validation fails now rather than at its first run), else why.
+    The optional packages a metric calls (pesq, pystoi, ...) load when it scores; a missing one is logged
+    as that metric's reason in the validation results (src.metrics.suite.score_item)."""
+    import importlib
+
+    try:
+        getattr(importlib.import_module(module), cls)
+    except (ImportError, AttributeError) as err:
+        return (f"trainer.val_metrics=[..., {name}, ...]: metric {name!r} cannot be loaded ({module}.{cls}: {err}); "
+                "fix the install or drop it from trainer.val_metrics")
+    return ""
 
 
 def check_data(cfg: DictConfig) -> list[str]:

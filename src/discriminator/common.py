@@ -1,4 +1,4 @@
-"""Shared parts of the GAN discriminators (HiFi-GAN, UnivNet, EnCodec, DAC): normed convs, the bandwidth
+"""Shared parts of the GAN discriminators (HiFi-GAN, UnivNet, EnCodec, DAC): the conv stacks, the bandwidth
 projection of WavTokenizer, STFT front-ends and the container that turns sub-discriminators into one
 DiscriminatorOutput.
 
@@ -13,53 +13,10 @@ from collections.abc import Sequence
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
-from torch.nn.utils.parametrizations import spectral_norm, weight_norm
 
-from src.nn.conv import pad1d
+from src.nn.conv import conv2d
+from src.nn.spectral import stft
 from src.types import DiscriminatorOutput
-
-NORMS = ("weight_norm", "spectral_norm", "none")
-
-
-def normed(module: nn.Module, norm: str) -> nn.Module:
-    """Wrap a conv in weight norm (default everywhere), spectral norm (HiFi-GAN's first MSD scale) or none."""
-    if norm == "weight_norm":
-        return weight_norm(module)
-    if norm == "spectral_norm":
-        return spectral_norm(module)
-    if norm == "none":
-        return module
-    raise ValueError(f"discriminator norm={norm!r}: choose one of {NORMS}")
-
-
-def _pair(x: int | Sequence[int]) -> tuple[int, int]:
-    return (int(x), int(x)) if isinstance(x, int) else (int(x[0]), int(x[1]))
-
-
-def same_padding(kernel: int, dilation: int = 1) -> int:
-    """ceil((k - 1) * d / 2): 'same' length for odd kernels; k=2 pads 1 (BigCodec's MPD output conv)."""
-    return ((kernel - 1) * dilation + 1) // 2
-
-
-def conv2d(
-    in_ch: int, out_ch: int, kernel, stride=1, dilation=1, norm: str = "weight_norm"
-) -> nn.Module:
-    kernel, stride, dilation = _pair(kernel), _pair(stride), _pair(dilation)
-    padding = tuple(same_padding(k, d) for k, d in zip(kernel, dilation))
-    return normed(nn.Conv2d(in_ch, out_ch, kernel, stride, padding, dilation), norm)
-
-
-def conv1d(
-    in_ch: int,
-    out_ch: int,
-    kernel: int,
-    stride: int = 1,
-    groups: int = 1,
-    norm: str = "weight_norm",
-) -> nn.Module:
-    return normed(
-        nn.Conv1d(in_ch, out_ch, kernel, stride, same_padding(kernel), groups=groups), norm
-    )
 
 
 class ConvStack(nn.Module):
@@ -178,11 +135,14 @@ class ConditionedPost(nn.Module):
 
 
 PADDINGS = ("same", "center", "none")
+# config name -> framing of the one STFT front end (src.nn.spectral.stft): the discriminators' 'center'
+# keeps torch.stft's last frame, which the codec's 'center' drops
+FRAMING = {"same": "same", "center": "center_full", "none": "none"}
 
 
 class Spectrogram(nn.Module):
-    """STFT front-end. wav (B, C, T) -> (B, C', frames, bins) with C' = 2C for 'complex' (real parts of
-    every channel, then imaginary parts, as EnCodec) or C for 'magnitude'.
+    """STFT front-end (src.nn.spectral.stft). wav (B, C, T) -> (B, C', frames, bins) with C' = 2C for
+    'complex' (real parts of every channel, then imaginary parts, as EnCodec) or C for 'magnitude'.
 
     padding: 'same' reflect-pads (n_fft - hop) / 2 per side after right-padding T to a multiple of hop,
       so frames = ceil(T / hop) (DAC, UnivNet); 'center' is torch.stft(center=True) (BigCodec);
@@ -222,29 +182,10 @@ class Spectrogram(nn.Module):
         )
         self.register_buffer("window", win, persistent=False)
 
-    def _pad(self, x: Tensor) -> Tensor:
-        if self.padding == "same":
-            x = F.pad(x, (0, (-x.shape[-1]) % self.hop_length))
-            side = (self.n_fft - self.hop_length) // 2
-            return pad1d(x, (side, side), "reflect")
-        if self.padding == "center":
-            return pad1d(x, (self.n_fft // 2, self.n_fft // 2), "reflect")
-        return F.pad(x, (0, max(0, self.n_fft - x.shape[-1])))
-
     def forward(self, wav: Tensor) -> Tensor:
         b, c, _ = wav.shape
-        x = self._pad(wav.reshape(b * c, 1, -1).float()).squeeze(1)
-        spec = torch.stft(
-            x,
-            self.n_fft,
-            self.hop_length,
-            self.win_length,
-            window=self.window,
-            center=False,
-            return_complex=True,
-        )
-        if self.normalized:
-            spec = spec / self.window.pow(2).sum().sqrt()
+        spec = stft(wav.reshape(b * c, -1).float(), self.n_fft, self.hop_length, self.window,
+                    FRAMING[self.padding], pad_mode="reflect", normalized=self.normalized)
         bins, frames = spec.shape[-2:]
         spec = spec.transpose(-1, -2).reshape(b, c, frames, bins)
         if self.representation == "magnitude":

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 from torch import Tensor, nn
 
-from src.discriminator.common import ConditionedPost, ConvStack, MultiDiscriminator, conv2d
-from src.nn.conv import pad1d
+from src.discriminator.common import ConditionedPost, ConvStack, MultiDiscriminator
+from src.nn.conv import conv2d, pad1d
 
 
 class PeriodDiscriminator(nn.Module):

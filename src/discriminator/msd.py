@@ -8,7 +8,8 @@ from collections.abc import Sequence
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from src.discriminator.common import ConditionedPost, ConvStack, MultiDiscriminator, conv1d
+from src.discriminator.common import ConditionedPost, ConvStack, MultiDiscriminator
+from src.nn.conv import conv1d
 
 
 class ScaleDiscriminator(nn.Module):

@@ -13,9 +13,9 @@ from src.discriminator.common import (
     ConvStack,
     MultiDiscriminator,
     Spectrogram,
-    conv2d,
     spectral_convs,
 )
+from src.nn.conv import conv2d
 
 DAC_BANDS = ((0.0, 0.1), (0.1, 0.25), (0.25, 0.5), (0.5, 0.75), (0.75, 1.0))
 

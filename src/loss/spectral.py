@@ -5,29 +5,22 @@ from __future__ import annotations
 import math
 import warnings
 
-import librosa
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from src.nn.spectral import MelSpectrogram, stft
 
-class MelScale(nn.Module):
-    """Magnitude mel spectrogram at one resolution. wav: (B, C, T) -> (B*C, n_mels, frames)."""
 
-    def __init__(self, sample_rate: int, window_length: int, n_mels: int, hop_length: int | None = None,
-                 f_min: float = 0.0, f_max: float | None = None, power: float = 1.0) -> None:
-        super().__init__()
-        self.window_length, self.power = window_length, power
-        self.hop_length = hop_length or window_length // 4
-        fb = librosa.filters.mel(sr=sample_rate, n_fft=window_length, n_mels=n_mels, fmin=f_min, fmax=f_max)
-        self.register_buffer("filterbank", torch.from_numpy(fb).float(), persistent=False)
-        self.register_buffer("window", torch.hann_window(window_length), persistent=False)
+def mel_scale(sample_rate: int, window_length: int, n_mels: int, **options) -> MelSpectrogram:
+    """One resolution of the mel losses: hop window / 4, torch.stft(center=True) frames.
+    wav (B, C, T) -> the module applied to wav.reshape(B * C, T): (B * C, n_mels, T // hop + 1)."""
+    return MelSpectrogram(sample_rate, window_length, n_mels, window_length // 4, padding="center_full",
+                          pad_mode="reflect", **options)
 
-    def forward(self, wav: Tensor) -> Tensor:
-        x = wav.reshape(-1, wav.shape[-1]).float()
-        spec = torch.stft(x, self.window_length, self.hop_length, window=self.window,
-                          center=True, return_complex=True)
-        return (self.filterbank @ spec.abs().pow(self.power))
+
+def _flat(wav: Tensor) -> Tensor:
+    return wav.reshape(-1, wav.shape[-1]).float()
 
 
 class MultiScaleMelLoss(nn.Module):
@@ -44,7 +37,7 @@ class MultiScaleMelLoss(nn.Module):
         if len(window_lengths) != len(n_mels):
             raise ValueError(f"window_lengths ({len(window_lengths)}) and n_mels ({len(n_mels)}) must pair up")
         self.scales = nn.ModuleList(
-            MelScale(sample_rate, w, m, power=power) for w, m in zip(window_lengths, n_mels)
+            mel_scale(sample_rate, w, m, power=power) for w, m in zip(window_lengths, n_mels)
         )
         self.clamp_eps, self.log_weight, self.mag_weight = clamp_eps, log_weight, mag_weight
 
@@ -52,7 +45,7 @@ class MultiScaleMelLoss(nn.Module):
         """wav_hat, wav: (B, C, T) -> scalar."""
         total = wav_hat.new_zeros((), dtype=torch.float32)
         for scale in self.scales:
-            m_hat, m = scale(wav_hat), scale(wav)
+            m_hat, m = scale(_flat(wav_hat)), scale(_flat(wav))
             if self.log_weight:
                 log_hat = m_hat.clamp_min(self.clamp_eps).log10()
                 total = total + self.log_weight * F.l1_loss(log_hat, m.clamp_min(self.clamp_eps).log10())
@@ -82,13 +75,9 @@ class EncodecMelLoss(nn.Module):
         for i in range(range_start, range_end):
             with warnings.catch_warnings():  # 64 bands on a 32-sample window leave some empty, as in EnCodec
                 warnings.simplefilter("ignore", UserWarning)
-                scale = MelScale(sample_rate, 2**i, n_mels, f_min=f_min, f_max=f_max, power=2.0)
-                fb = librosa.filters.mel(sr=sample_rate, n_fft=2**i, n_mels=n_mels, fmin=f_min, fmax=f_max,
-                                         htk=True, norm=None)  # torchaudio's MelScale defaults
-            scale.filterbank = torch.from_numpy(fb).float()
-            if normalized:  # |STFT|^2 / sum(window^2): torchaudio's normalized=True at power 2
-                scale.filterbank = scale.filterbank / scale.window.pow(2).sum()
-            self.scales.append(scale)
+                # torchaudio's MelScale defaults; normalized: |STFT|^2 / sum(window^2) at power 2
+                self.scales.append(mel_scale(sample_rate, 2**i, n_mels, f_min=f_min, f_max=f_max, power=2.0,
+                                             mel_scale="htk", norm=None, normalized=normalized))
             self.alphas.append(math.sqrt(2**i - 1) if alphas else 1.0)
         self.normalized, self.floor_level = normalized, floor_level
 
@@ -96,7 +85,7 @@ class EncodecMelLoss(nn.Module):
         """wav_hat, wav: (B, C, T) -> scalar."""
         total = wav_hat.new_zeros((), dtype=torch.float32)
         for scale, alpha in zip(self.scales, self.alphas):
-            m_hat, m = scale(wav_hat), scale(wav)
+            m_hat, m = scale(_flat(wav_hat)), scale(_flat(wav))
             log_hat, log = (self.floor_level + m_hat).log10(), (self.floor_level + m).log10()
             total = total + F.l1_loss(m_hat, m) + alpha * F.mse_loss(log_hat, log)
         if self.normalized:
@@ -170,9 +159,7 @@ class ComplexSTFTLoss(nn.Module):
 
     def compressed(self, wav: Tensor, n_fft: int) -> Tensor:
         """wav: (B, C, T) -> (B*C, n_fft/2 + 1, frames, 2), real and imaginary parts of |X|^c e^{i phi}."""
-        x = wav.reshape(-1, wav.shape[-1]).float()
-        spec = torch.stft(x, n_fft, n_fft // 4, window=getattr(self, f"window_{n_fft}"), center=True,
-                          return_complex=True)
+        spec = stft(_flat(wav), n_fft, n_fft // 4, getattr(self, f"window_{n_fft}"), "center_full", "reflect")
         mag = spec.abs().clamp_min(self.eps)
         return torch.view_as_real(spec * mag.pow(self.compression - 1.0))
 

@@ -12,6 +12,12 @@ import math
 import numpy as np
 
 
+def nominal_bitrate(frame_rate: float, codebook_sizes) -> float:
+    """frame_rate (frames/s) x sum of log2 of each codebook size, in bit/s: the one formula for the
+    codec (Codec.nominal_bitrate, src.summary), the evaluation's code statistics and the benchmarks."""
+    return frame_rate * sum(math.log2(int(k)) for k in codebook_sizes)
+
+
 class CodeStats:
     """Accumulates per-codebook code histograms over a test set."""
 
@@ -43,7 +49,7 @@ class CodeStats:
             p = self.counts[k][self.counts[k] > 0] / self.counts[k].sum()
             entropy.append(float(max(0.0, -(p * np.log2(p)).sum())))
         return {
-            "bitrate_nominal": self.frame_rate * sum(math.log2(self.sizes[k]) for k in used),
+            "bitrate_nominal": nominal_bitrate(self.frame_rate, [self.sizes[k] for k in used]),
             "bitrate_entropy": self.frame_rate * sum(entropy),
             "frame_rate": self.frame_rate,
             "n_codebooks": len(used),

@@ -61,6 +61,7 @@ def mel_cepstrum(x: np.ndarray, sample_rate: int, order: int = 24, alpha: float 
 
     alpha = default_alpha(sample_rate) if alpha is None else alpha
     n_fft, hop = frame_params(sample_rate)
+    # a fixed float64 numpy definition, kept apart from the model's src.nn.spectral (docs/spectral.md)
     power = np.abs(librosa.stft(x, n_fft=n_fft, hop_length=hop, window="hann", center=True)) ** 2
     cep = np.fft.irfft(np.log(power.T + POWER_FLOOR), n=n_fft, axis=-1)[:, : n_fft // 2 + 1]
     cep[:, 0] /= 2.0  # one-sided cepstrum of log|X|, SPTK's convention

@@ -30,6 +30,9 @@ def _mel_basis() -> np.ndarray:
 
 def log_mel(x: np.ndarray) -> np.ndarray:
     """x: (C, T) at 16 kHz -> log10 mel magnitudes (C, 80, frames)."""
+    # Not src.nn.spectral: a metric is a fixed float64 numpy definition on (C, T) arrays, kept apart from
+    # the model code so that its number never moves with it (same framing/filterbank as the front end's
+    # 'center_full' + slaney options, docs/spectral.md).
     import librosa
 
     spec = np.abs(librosa.stft(x, n_fft=N_FFT, hop_length=HOP, window="hann", center=True, pad_mode="reflect"))

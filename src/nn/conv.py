@@ -1,11 +1,14 @@
-"""Shared convolution layers: weight-normed convs with optional causal padding (EnCodec/DAC style)."""
+"""Shared convolution layers: normed convs, 'same' padding, causal/centred streaming convs (EnCodec/DAC style).
+
+One set for the whole codec: generators (SConv1d, WN*) and discriminators (conv1d/conv2d, `normed`)."""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import torch.nn.functional as F
 from torch import Tensor, nn
-from torch.nn.utils.parametrizations import weight_norm
+from torch.nn.utils.parametrizations import spectral_norm, weight_norm
 
 
 def WNConv1d(*args, **kwargs) -> nn.Conv1d:
@@ -19,6 +22,50 @@ def WNConvTranspose1d(*args, **kwargs) -> nn.ConvTranspose1d:
 
 def WNConv2d(*args, **kwargs) -> nn.Conv2d:
     return weight_norm(nn.Conv2d(*args, **kwargs))
+
+
+NORMS = ("weight_norm", "spectral_norm", "none")
+
+
+def normed(module: nn.Module, norm: str) -> nn.Module:
+    """Wrap a conv in weight norm (default everywhere), spectral norm (HiFi-GAN's first MSD scale) or none."""
+    if norm == "weight_norm":
+        return weight_norm(module)
+    if norm == "spectral_norm":
+        return spectral_norm(module)
+    if norm == "none":
+        return module
+    raise ValueError(f"norm={norm!r} (the `norm` key of the component config): choose one of {NORMS}")
+
+
+def _pair(x: int | Sequence[int]) -> tuple[int, int]:
+    return (int(x), int(x)) if isinstance(x, int) else (int(x[0]), int(x[1]))
+
+
+def same_padding(kernel: int, dilation: int = 1) -> int:
+    """ceil((k - 1) * d / 2): 'same' length for odd kernels; k=2 pads 1 (BigCodec's MPD output conv)."""
+    return ((kernel - 1) * dilation + 1) // 2
+
+
+def conv2d(
+    in_ch: int, out_ch: int, kernel, stride=1, dilation=1, norm: str = "weight_norm"
+) -> nn.Module:
+    kernel, stride, dilation = _pair(kernel), _pair(stride), _pair(dilation)
+    padding = tuple(same_padding(k, d) for k, d in zip(kernel, dilation))
+    return normed(nn.Conv2d(in_ch, out_ch, kernel, stride, padding, dilation), norm)
+
+
+def conv1d(
+    in_ch: int,
+    out_ch: int,
+    kernel: int,
+    stride: int = 1,
+    groups: int = 1,
+    norm: str = "weight_norm",
+) -> nn.Module:
+    return normed(
+        nn.Conv1d(in_ch, out_ch, kernel, stride, same_padding(kernel), groups=groups), norm
+    )
 
 
 def extra_padding_for_frames(length: int, kernel: int, stride: int, padding_total: int) -> int:
@@ -40,7 +87,7 @@ class SConv1d(nn.Module):
                  pad_mode: str = "reflect") -> None:
         super().__init__()
         conv = nn.Conv1d(in_ch, out_ch, kernel_size, stride, dilation=dilation, groups=groups, bias=bias)
-        self.conv = weight_norm(conv) if norm == "weight_norm" else conv
+        self.conv = normed(conv, norm)
         self.causal, self.pad_mode = causal, pad_mode
         self.kernel_size, self.stride, self.dilation = kernel_size, stride, dilation
 
@@ -63,7 +110,7 @@ class SConvTranspose1d(nn.Module):
                  norm: str = "weight_norm", trim_right_ratio: float = 1.0) -> None:
         super().__init__()
         conv = nn.ConvTranspose1d(in_ch, out_ch, kernel_size, stride)
-        self.convtr = weight_norm(conv) if norm == "weight_norm" else conv
+        self.convtr = normed(conv, norm)
         self.causal, self.trim_right_ratio = causal, trim_right_ratio
         self.kernel_size, self.stride = kernel_size, stride
 

@@ -1,6 +1,8 @@
-"""STFT/ISTFT and MDCT/IMDCT with 'same' or 'center' padding, F frames <-> F * hop samples (Vocos, Siuzdak 2023).
+"""The one STFT/mel front end, ISTFT and MDCT/IMDCT, F frames <-> F * hop samples (Vocos, Siuzdak 2023).
 
-Frame convention shared by the mel encoder and the spectral heads (so that analysis and synthesis agree):
+Analysis (`stft`, `MelSpectrogram`, `mel_filterbank`) serves the encoders, the discriminators, the losses
+and the validation images; its framings are listed in `stft` (docs/spectral.md). The codec convention
+shared by the mel/spectral encoders and the spectral heads (so that analysis and synthesis agree):
 - padding="same": the signal is padded by (win - hop) / 2 on each side and framed without centring, so a
   signal of T = F * hop samples gives exactly F frames, frame f centred at f * hop + hop / 2.
 - padding="center": the signal is padded by win / 2 on each side (torch.stft(center=True)); that yields
@@ -16,7 +18,11 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-PADDINGS = ("same", "center")
+from src.nn.conv import pad1d
+
+PADDINGS = ("same", "center")  # the codec framings: F frames <-> F * hop samples
+FRAMINGS = ("same", "center", "center_full", "none")  # those of `stft` (analysis only)
+PAD_MODES = ("reflect", "constant", "reflect_or_zeros")
 
 
 def check_padding(padding: str, win_length: int, hop_length: int, owner: str) -> None:
@@ -65,10 +71,60 @@ def overlap_add(frames: Tensor, hop_length: int) -> Tensor:
                   stride=(1, hop_length))[:, 0, 0]
 
 
-def stft(x: Tensor, n_fft: int, hop_length: int, window: Tensor, padding: str = "same") -> Tensor:
-    """x: (..., T), T = F * hop -> complex spectrum (..., n_fft // 2 + 1, F), frames as in the docstring."""
-    frames = frame_signal(x, n_fft, hop_length, padding) * window
-    return torch.fft.rfft(frames, n=n_fft, dim=-1).transpose(-1, -2)
+def pad_signal(x: Tensor, left: int, right: int, pad_mode: str) -> Tensor:
+    """x: (N, 1, T) -> (N, 1, left + T + right). pad_mode: 'reflect' (short inputs are zero-extended and
+    then reflected, DAC/EnCodec's pad1d), 'constant' (zeros) or 'reflect_or_zeros' (reflect when the
+    signal is longer than both pads, else zeros: the codec encoders' rule, which keeps one-frame clips defined).
+    """
+    if pad_mode not in PAD_MODES:
+        raise ValueError(f"pad_mode={pad_mode!r}: choose one of {PAD_MODES}")
+    if pad_mode == "reflect_or_zeros":
+        pad_mode = "reflect" if max(left, right) < x.shape[-1] else "constant"
+    return pad1d(x, (left, right), pad_mode)
+
+
+def stft_padding(length: int, n_fft: int, hop_length: int, padding: str) -> tuple[int, int, int]:
+    """-> (hop_fill, left, right): zeros appended to reach a hop multiple, then the pads of each framing."""
+    if padding not in FRAMINGS:
+        raise ValueError(f"stft padding={padding!r}: choose one of {FRAMINGS}")
+    if padding == "center_full":
+        return 0, n_fft // 2, n_fft // 2
+    if padding == "none":
+        return 0, 0, max(0, n_fft - length)
+    fill = (-length) % hop_length
+    if padding == "same":
+        side = (n_fft - hop_length) // 2
+        return fill, side, side
+    return fill, n_fft // 2, n_fft // 2 - hop_length  # center: torch.stft(center=True) minus its last frame
+
+
+def stft(x: Tensor, n_fft: int, hop_length: int, window: Tensor, padding: str = "same",
+         pad_mode: str = "reflect_or_zeros", normalized: bool = False) -> Tensor:
+    """The one STFT front end. x: (..., T) -> complex spectrum (..., n_fft // 2 + 1, F).
+
+    padding (framing) and F:
+    - 'same': zero-fill T to a hop multiple, pad (n_fft - hop) / 2 per side: F = ceil(T / hop), frame f
+      centred at f * hop + hop / 2 (codec encoders, DAC/UnivNet discriminators);
+    - 'center': zero-fill T to a hop multiple, torch.stft(center=True) minus its last frame: F = ceil(T / hop),
+      frame f centred at f * hop (codec encoders, matching the ISTFT head);
+    - 'center_full': torch.stft(center=True): F = T // hop + 1 (reconstruction losses, BigCodec's MS-STFT);
+    - 'none': no padding (EnCodec's MS-STFT), inputs shorter than n_fft zero-filled: F = 1 + (T - n_fft) // hop.
+    pad_mode: see `pad_signal` ('none' always pads zeros). window: (win_length,), win_length <= n_fft,
+    centred in the n_fft frame as torch.stft does. normalized: divide by sqrt(sum(window^2)) (torchaudio's
+    `normalized=True`).
+    """
+    lead, length = x.shape[:-1], x.shape[-1]
+    fill, left, right = stft_padding(length, n_fft, hop_length, padding)
+    x = x.reshape(-1, 1, length)
+    if fill or padding == "none":
+        x = F.pad(x, (0, fill + right if padding == "none" else fill))
+    if padding != "none":
+        x = pad_signal(x, left, right, pad_mode)
+    spec = torch.stft(x[:, 0], n_fft, hop_length, window.numel(), window=window, center=False,
+                      return_complex=True)
+    if normalized:
+        spec = spec / window.pow(2).sum().sqrt()
+    return spec.reshape(*lead, *spec.shape[-2:])
 
 
 class ISTFT(nn.Module):
@@ -106,13 +162,46 @@ def mel_to_hz(m: Tensor) -> Tensor:
     return 700.0 * (10.0 ** (m / 2595.0) - 1.0)
 
 
-def mel_filterbank(sample_rate: int, n_fft: int, n_mels: int, f_min: float, f_max: float) -> Tensor:
-    """(n_mels, n_fft // 2 + 1) HTK triangular filters, no area normalisation (torchaudio/librosa htk, norm=None)."""
-    freqs = torch.linspace(0.0, sample_rate / 2, n_fft // 2 + 1, dtype=torch.float64)
-    edges = mel_to_hz(torch.linspace(hz_to_mel(f_min), hz_to_mel(f_max), n_mels + 2, dtype=torch.float64))
-    rising = (freqs - edges[:-2, None]) / (edges[1:-1] - edges[:-2])[:, None]
-    falling = (edges[2:, None] - freqs) / (edges[2:] - edges[1:-1])[:, None]
-    return torch.minimum(rising, falling).clamp_min(0.0).float()
+def mel_filterbank(sample_rate: int, n_fft: int, n_mels: int, f_min: float = 0.0, f_max: float | None = None,
+                   mel_scale: str = "htk", norm: str | None = None) -> Tensor:
+    """(n_mels, n_fft // 2 + 1) triangular mel filters, librosa.filters.mel computed in float64.
+
+    mel_scale='htk', norm=None: torchaudio's MelScale defaults (Vocos, EnCodec's loss, the mel encoder);
+    mel_scale='slaney', norm='slaney': librosa's defaults (DAC's mel loss). f_max None = sample_rate / 2.
+    """
+    import librosa  # only the builders need it
+
+    if mel_scale not in ("htk", "slaney"):
+        raise ValueError(f"mel_scale={mel_scale!r}: choose 'htk' or 'slaney'")
+    fb = librosa.filters.mel(sr=sample_rate, n_fft=n_fft, n_mels=n_mels, fmin=f_min, fmax=f_max,
+                             htk=mel_scale == "htk", norm=norm)
+    return torch.from_numpy(fb).float()
+
+
+class MelSpectrogram(nn.Module):
+    """filterbank @ |stft(x)|^power, built once. x: (..., T) -> (..., n_mels, F), F as `stft`'s padding.
+
+    normalized divides the STFT by sqrt(sum(window^2)) and is folded into the filterbank at build time
+    (for power 2: torchaudio's normalized=True, EnCodec's loss). Buffers are not saved (fixed by the config).
+    """
+
+    def __init__(self, sample_rate: int, n_fft: int, n_mels: int, hop_length: int | None = None,
+                 f_min: float = 0.0, f_max: float | None = None, mel_scale: str = "slaney",
+                 norm: str | None = "slaney", power: float = 1.0, padding: str = "center_full",
+                 pad_mode: str = "reflect", normalized: bool = False) -> None:
+        super().__init__()
+        self.n_fft, self.hop_length = n_fft, hop_length or n_fft // 4
+        self.power, self.padding, self.pad_mode = power, padding, pad_mode
+        window = torch.hann_window(n_fft)
+        fb = mel_filterbank(sample_rate, n_fft, n_mels, f_min, f_max, mel_scale, norm)
+        if normalized:
+            fb = fb / window.pow(2).sum().pow(power / 2)
+        self.register_buffer("filterbank", fb, persistent=False)
+        self.register_buffer("window", window, persistent=False)
+
+    def forward(self, x: Tensor) -> Tensor:
+        spec = stft(x, self.n_fft, self.hop_length, self.window, self.padding, self.pad_mode)
+        return self.filterbank @ spec.abs().pow(self.power)
 
 
 def log_mel(mag: Tensor, filterbank: Tensor, floor: float) -> Tensor:

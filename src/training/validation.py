@@ -10,11 +10,17 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
+from src.nn.spectral import stft
 from src.training.steps import length_masks
 
 
 def check_metrics_available(metrics: Sequence[str]) -> None:
-    """Fail at start-up, not after hours of training, when the metric suite cannot be imported."""
+    """Fail before training, not at the first validation, when the metric suite cannot be imported.
+
+    src.train's start-up checks (config_checks.check_val_metrics) already refuse such a config, and a named
+    metric whose class does not import, as a ConfigError; this guard covers a Trainer built directly.
+    Optional packages a metric calls (pesq, pystoi, ...) load when it first scores: a missing one is logged
+    as that metric's reason in the validation results, not raised."""
     if not metrics:
         return
     try:
@@ -88,7 +94,7 @@ def spectrogram_figure(ref: np.ndarray, est: np.ndarray, sample_rate: int, title
     for ax, wav, name in zip(axes, (ref, est), ("input", "output")):
         x = torch.from_numpy(np.asarray(wav, dtype=np.float32).mean(0))
         n_fft = 512 if x.numel() >= 512 else 64
-        spec = torch.stft(x, n_fft, n_fft // 4, window=torch.hann_window(n_fft), return_complex=True).abs()
+        spec = stft(x, n_fft, n_fft // 4, torch.hann_window(n_fft), "center_full", "reflect").abs()
         db = 20 * torch.log10(spec.clamp_min(1e-5))
         ax.imshow(db.numpy(), origin="lower", aspect="auto", cmap="magma", vmin=float(db.max()) - 80,
                   extent=(0, x.numel() / sample_rate, 0, sample_rate / 2))

@@ -91,3 +91,13 @@ def test_bad_config_and_input_name_the_key():
         enc(padding="valid")
     with pytest.raises(ValueError, match="channels"):
         enc()(torch.randn(1, 2, 4 * HOP))
+
+
+def test_last_frame_adds_torch_stft_centred_final_frame():
+    """encoder.last_frame (set by converted Vocos configs): F + 1 frames, the first F unchanged."""
+    x = torch.randn(2, 1, 10 * HOP)
+    plain, full = enc()(x), enc(last_frame=True)(x)
+    assert full.shape[-1] == plain.shape[-1] + 1 == 11
+    assert torch.allclose(full[..., :-1], plain, atol=1e-5)
+    with pytest.raises(ValueError, match="last_frame"):
+        enc(padding="same", last_frame=True)

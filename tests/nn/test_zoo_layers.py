@@ -58,3 +58,17 @@ def test_slstm_skip_and_causality():
     no_skip = SLSTM(4, num_layers=1, skip=False)
     no_skip.load_state_dict(lstm.state_dict())
     assert torch.allclose(lstm(x) - no_skip(x), x, atol=1e-6)
+
+
+def test_one_norm_rule_for_every_conv_helper():
+    """src.nn.conv.normed serves the generators' SConv1d and the discriminators' conv1d/conv2d alike."""
+    import pytest
+
+    from src.nn.conv import SConv1d, SConvTranspose1d, conv1d, conv2d
+
+    assert hasattr(SConv1d(2, 2, 3, norm="spectral_norm").conv.parametrizations, "weight")
+    assert not hasattr(SConvTranspose1d(2, 2, 4, 2, norm="none").convtr, "parametrizations")
+    assert conv1d(2, 4, 5).padding == (2,) and conv2d(2, 4, (3, 9)).padding == (1, 4)
+    for build in (lambda: SConv1d(2, 2, 3, norm="batch"), lambda: conv1d(2, 2, 3, norm="batch")):
+        with pytest.raises(ValueError, match="weight_norm"):
+            build()

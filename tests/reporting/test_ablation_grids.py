@@ -65,7 +65,7 @@ def sweep_jobs(name: str) -> list[list[str]]:
 
 
 def lookup(table, key):
-    """Same resolver as the one src/config.py must register (see docs/report.md)."""
+    """Same resolver as the one src/config.py registers (see docs/sweeps.md, "The heads grid")."""
     if key not in table:
         raise KeyError(f"lookup: {key!r} is not one of {sorted(table)}")
     return table[key]

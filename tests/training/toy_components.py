@@ -1,5 +1,12 @@
 """Tiny components honouring the codeclab contracts (src/codec.py, src/types.py, the data contract),
-used to test the trainer before the real encoders/quantizers/discriminators/data land."""
+so that the trainer's tests run in seconds and test the loop, not a model.
+
+The real components exist (src/encoder, src/quantizer, ...); these stay because the trainer
+tests (bitwise resume, checkpoint integrity, several processes, time budgets, the CLI) need whole
+runs of a few steps on a CPU: a codec of ~2,600 parameters, a data set that is a pure function of
+(seed, epoch, index), and a VQ whose init consumes the global RNG (so a resume that restores the
+RNG wrongly is caught). Selected through tests/training/conf (`encoder=toy` etc., helpers.py);
+they live outside the project's packages, so a toy run's Codec.load must trust them by name."""
 from __future__ import annotations
 
 import math

@@ -1,0 +1,1 @@
+"""codeclab run directories -> published checkpoint formats (issue 13)."""
