@@ -90,6 +90,30 @@ def test_the_graph_sees_function_level_imports(tmp_path):
     assert find_cycles(graph) == [["src.a", "src.b"]]
 
 
+CONFIG_FREE = ("src.training", "src.encoder", "src.quantizer", "src.decoder", "src.head", "src.discriminator",
+               "src.loss", "src.nn", "src.data", "src.metrics", "src.codec", "src.types")
+
+
+def _config_imports(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            names.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            names.add(node.module.split(".")[0])
+    return names & {"omegaconf", "hydra"}
+
+
+def test_only_entry_points_and_the_build_layer_read_configs():
+    """The trainer and the components take built objects and plain values (docs/architecture.md)."""
+    offenders = {}
+    for path in SRC.rglob("*.py"):
+        name = _module_name(path, SRC)
+        if name.startswith(CONFIG_FREE) and (found := _config_imports(path)):
+            offenders[name] = sorted(found)
+    assert not offenders, f"import omegaconf/hydra outside the entry points and src.build: {offenders}"
+
+
 def test_src_has_no_import_cycle():
     cycles = find_cycles(import_graph())
     assert not cycles, "import cycles in src/ (imports must point one way, docs/architecture.md):\n" + "\n".join(
