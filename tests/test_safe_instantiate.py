@@ -127,7 +127,7 @@ def _targets_in(node):
 
 def _every_target(root: Path):
     """Every `_target_` a run's config.yaml can hold. Hydra's own node (`hydra:`, e.g. its callbacks) is
-    never written into a run's config.yaml, so it is not what Codec.load reads."""
+    never written into a run's config.yaml, so it is not what load_codec reads."""
     import yaml
 
     for path in sorted([*root.glob("conf/**/*.yaml"), *root.glob("experiments/**/*.yaml")]):
@@ -139,7 +139,7 @@ def _every_target(root: Path):
 
 
 def test_every_shipped_target_is_allowed(repo_root):
-    """A component added in a new package would be refused by Codec.load: extend PROJECT_PREFIXES then."""
+    """A component added in a new package would be refused by load_codec: extend PROJECT_PREFIXES then."""
     targets = list(_every_target(repo_root))
     assert len(targets) > 40
     for path, target in targets:

@@ -1,5 +1,5 @@
 """`python -m src.train` behaves as a Hydra app: --help lists the groups, --cfg job prints the config,
-and a short run writes the run directory that Codec.load reads."""
+and a short run writes the run directory that load_codec reads."""
 import subprocess
 import sys
 
