@@ -13,7 +13,7 @@ import tempfile
 import time
 
 from src.benchmarks import compose_bench_config
-from src.training.trainer import Trainer
+from src.build import build_trainer
 
 BEFORE = ["preset=tiny", "encoder.init=torch", "optim.generator.lr=1e-4", "trainer.warmup_steps=0"]
 CONFIGS = {"before": BEFORE, "after": ["preset=tiny"]}
@@ -22,7 +22,7 @@ CONFIGS = {"before": BEFORE, "after": ["preset=tiny"]}
 def main(out: str | None = None, repeats: int = 4) -> dict:
     times: dict[str, list[float]] = {k: [] for k in CONFIGS}
     with tempfile.TemporaryDirectory() as tmp:
-        trainers = {k: Trainer(compose_bench_config(o, f"{tmp}/{k}")) for k, o in CONFIGS.items()}
+        trainers = {k: build_trainer(compose_bench_config(o, f"{tmp}/{k}")) for k, o in CONFIGS.items()}
         batch = next(trainers["after"]._batches())
         for _ in range(repeats):
             for name, trainer in trainers.items():

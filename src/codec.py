@@ -1,4 +1,4 @@
-"""Codec: encoder -> quantizer -> decoder -> head, with encode/decode and save/load.
+"""Codec: encoder -> quantizer -> decoder -> head, with encode/decode and save (load: src.build.load_codec).
 
 Component contracts: the abstract bases src/encoder/base.py, src/quantizer/base.py, src/decoder/base.py and
 src/head/base.py (shapes in their docstrings). The Codec checks at build time that each component declares
@@ -222,35 +222,3 @@ class Codec(nn.Module):
         state = {k: v.detach().contiguous().cpu() for k, v in self.state_dict().items()}
         save_file(state, str(path))
         return path
-
-    @classmethod
-    def load(cls, run_dir_or_file: str | Path, map_location: str = "cpu", trusted_targets=()) -> Codec:
-        """Build from the run's resolved config.yaml and load codec.safetensors.
-
-        Accepts a run directory, or the path of a codec.safetensors whose config.yaml lies beside it. The
-        config is data: it may only build the project's components (src/safe_instantiate.py), plus classes
-        under the prefixes in trusted_targets (e.g. ["mylab.codecs"]) that you add because you trust them.
-        """
-        from safetensors.torch import load_file
-
-        from src.build import build_codec, load_run_config
-
-        path = Path(run_dir_or_file)
-        weights = path / WEIGHTS_FILE if path.is_dir() else path
-        config = weights.parent / CONFIG_FILE
-        for needed in (weights, config):
-            if not needed.exists():
-                raise FileNotFoundError(
-                    f"{needed} not found: Codec.load needs a run directory holding {WEIGHTS_FILE} and "
-                    f"{CONFIG_FILE} (written at the end of `python -m src.train`)"
-                )
-        codec = build_codec(load_run_config(config, trusted_targets), trusted_targets)
-        try:
-            state = load_file(str(weights), device=map_location)
-        except Exception as err:  # SafetensorError / OSError name no file
-            raise ValueError(
-                f"{weights}: not a readable safetensors file ({type(err).__name__}: {err}); it is truncated or "
-                "corrupt: export it again, or load a checkpoint (checkpoints/step_*/codec.safetensors)"
-            ) from err
-        codec.load_state_dict(state)
-        return codec.eval()

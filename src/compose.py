@@ -6,7 +6,7 @@ from pathlib import Path
 from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig, open_dict
 
-import src.config  # noqa: F401  (registers resolvers)
+from src.config import register_resolvers
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CONF_DIR = REPO_ROOT / "conf"
@@ -17,6 +17,7 @@ def compose_train_config(overrides: list[str] | None = None, config_name: str = 
 
     The experiments/ search path is absolute here, so this works from any working directory.
     """
+    register_resolvers()  # conf/ wires sizes with ${mul:...}, ${prod:...}
     overrides = list(overrides or [])
     overrides.append(f"hydra.searchpath=[file://{REPO_ROOT / 'experiments'}]")
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):

@@ -1,4 +1,8 @@
-"""OmegaConf resolvers used by conf/ to wire sizes by interpolation (never in builder code)."""
+"""OmegaConf resolvers used by conf/ to wire sizes by interpolation (never in builder code).
+
+Importing this module registers nothing: the entry points and the build layer call register_resolvers()
+before they compose or resolve a config (an import with a side effect hid which module needed it).
+"""
 from __future__ import annotations
 
 import math
@@ -25,10 +29,7 @@ _RESOLVERS = {
 
 
 def register_resolvers() -> None:
-    """Idempotently register codeclab's resolvers."""
+    """Register codeclab's resolvers with OmegaConf; idempotent (safe to call from every entry point)."""
     for name, fn in _RESOLVERS.items():
         if not OmegaConf.has_resolver(name):
             OmegaConf.register_new_resolver(name, fn)
-
-
-register_resolvers()

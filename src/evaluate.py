@@ -13,6 +13,7 @@ from pathlib import Path
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
+from src.config import register_resolvers
 from src.data.audio import AUDIO_EXTENSIONS
 from src.metrics.rtf import NAMES as RTF_NAMES
 from src.metrics.suite import (
@@ -56,12 +57,12 @@ def pair_jobs(reference_dir: str | Path, decoded_dir: str | Path, max_items: int
 def codec_jobs(cfg: DictConfig, names: list[str]):
     """Load the codec (run_dir or checkpoint) and the split's items (cfg.data, else the run's data
     config), then run_codec -> (jobs, {item: rtf row}, bitrate summary)."""
-    from src.build import load_run_config
-    from src.codec import CONFIG_FILE, Codec
+    from src.build import load_codec, load_run_config
+    from src.codec import CONFIG_FILE
     from src.safe_instantiate import safe_instantiate
 
     source, trusted = Path(cfg.run_dir or cfg.checkpoint), list(cfg.get("trusted_targets") or [])
-    codec = Codec.load(source, trusted_targets=trusted).to(cfg.device)  # the run's config is data: allowlisted
+    codec = load_codec(source, trusted_targets=trusted).to(cfg.device)  # the run's config is data: allowlisted
     run_cfg = load_run_config((source if source.is_dir() else source.parent) / CONFIG_FILE, trusted)
     if cfg.get("data"):  # replace the run's data config; ${sample_rate} etc. resolve against the run's
         OmegaConf.update(run_cfg, "data", OmegaConf.to_container(cfg.data, resolve=False), merge=False)
@@ -195,6 +196,9 @@ def _hydra_dir() -> Path:
         from datetime import datetime
 
         return Path("outputs/eval") / datetime.now().strftime("%Y-%m-%d/%H-%M-%S")
+
+
+register_resolvers()  # before @hydra.main composes conf/ (a data override may use ${prod:...})
 
 
 @hydra.main(config_path="../conf", config_name="evaluate", version_base="1.3")

@@ -5,7 +5,7 @@ Hydra's `instantiate` calls whatever `_target_` names, so a shared run directory
 `_target_` in the tree -- nested nodes, lists, `_args_`, `_partial_` nodes -- must name a CLASS defined in
 the project's component packages (functions there, such as src.data.audio.write_audio, write files), or a
 class or function under a prefix the user adds on the command line (`trusted_targets=[mylab.codecs]`,
-`Codec.load(path, trusted_targets=[...])`). Anything else is refused before anything is called, naming the
+`load_codec(path, trusted_targets=[...])`). Anything else is refused before anything is called, naming the
 key path and the target. See docs/security.md.
 """
 from __future__ import annotations
@@ -21,6 +21,9 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 # tools that rebuild a training setup from a file) the discriminators and losses.
 PROJECT_PREFIXES = ("src.encoder", "src.quantizer", "src.decoder", "src.head", "src.discriminator",
                     "src.loss", "src.data")
+# Library classes a run's config names besides the components: the optimizers and LR schedulers of
+# conf/optim (`_partial_` nodes). Classes only: their functions are not reachable from a file.
+LIBRARY_PREFIXES = ("torch.optim",)
 _DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 
 
@@ -33,7 +36,7 @@ def allowed_prefixes(extra: Iterable[str] | str | None = ()) -> tuple[str, ...]:
     if isinstance(extra, str):
         extra = extra.split(",")
     user = [str(p).strip().rstrip(".") for p in (extra or ())]
-    return PROJECT_PREFIXES + tuple(p for p in user if p)
+    return PROJECT_PREFIXES + LIBRARY_PREFIXES + tuple(p for p in user if p)
 
 
 def _under(name: str, prefixes: Sequence[str]) -> bool:
@@ -61,7 +64,7 @@ def check_target(target, key: str, prefixes: Sequence[str]) -> None:
     where = f"`{key}` = {target!r}"
     fix = (f"a run's config may only build classes defined under {', '.join(p + '.' for p in prefixes)}; "
            "if you trust this code, add its prefix on the command line (trusted_targets=[<prefix>] for "
-           "src.evaluate, Codec.load(path, trusted_targets=[...])). See docs/security.md")
+           "src.evaluate, load_codec(path, trusted_targets=[...])). See docs/security.md")
     if not isinstance(target, str) or not _DOTTED.fullmatch(target) or not _under(target, prefixes):
         raise UnsafeTargetError(f"refused {where}: {fix}")
     try:
@@ -69,7 +72,7 @@ def check_target(target, key: str, prefixes: Sequence[str]) -> None:
     except (ImportError, AttributeError) as err:
         raise UnsafeTargetError(f"{where} cannot be found ({err}): {fix}") from err
     callable_ok = inspect.isclass(obj) or (
-        (inspect.isfunction(obj) or inspect.ismethod(obj)) and _under(target, [p for p in prefixes if p not in PROJECT_PREFIXES]))
+        (inspect.isfunction(obj) or inspect.ismethod(obj)) and _under(target, [p for p in prefixes if p not in PROJECT_PREFIXES + LIBRARY_PREFIXES]))
     if not callable_ok:
         raise UnsafeTargetError(f"refused {where}: it is a {type(obj).__name__}, not a component class; {fix}")
     defined = f"{obj.__module__}.{obj.__qualname__}"
@@ -120,7 +123,8 @@ def targets_outside_allowlist(cfg) -> list[str]:
     def walk(node):
         if isinstance(node, Mapping):
             target = node.get("_target_")
-            if isinstance(target, str) and not _under(target, PROJECT_PREFIXES) and target not in found:
+            if isinstance(target, str) and not _under(target, PROJECT_PREFIXES + LIBRARY_PREFIXES) \
+                    and target not in found:
                 found.append(target)
             for v in node.values():
                 walk(v)

@@ -1,6 +1,6 @@
 """`python -m src.train [group=option ...] [key=value ...]`: train a codec from the composed config.
 
-The composed config is checked at start-up, before any model, checkpoint or log (src/training/config_checks.py,
+The composed config is checked at start-up, before any model, checkpoint or log (src/build/config_checks.py,
 docs/config_checks.md): a bad value exits with status 1 and one message naming each key. The command line,
 conf/ and experiments/ are trusted; a run directory read back (post-training evaluation) is data
 (docs/security.md).
@@ -28,9 +28,10 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, open_dict
 
-import src.config  # noqa: F401  (registers the resolvers used by conf/)
+from src.config import register_resolvers
 
 log = logging.getLogger("codeclab.train")
+register_resolvers()  # before @hydra.main composes conf/ (the resolvers wire sizes)
 OBJECTIVE = ("mel_distance", "loss/mel")  # first one present in the last validation is returned
 
 
@@ -85,20 +86,20 @@ def _objective(summary: dict) -> float:
 
 
 def _train_and_score(cfg: DictConfig, multirun: bool, hydra_cfg=None) -> float:
-    from src.training.config_checks import check_config
-    from src.training.trainer import Trainer
+    from src.build import build_trainer
+    from src.build.config_checks import check_config
 
     check_config(cfg)  # every key at start-up, before the run directory or any model exists
     if multirun:
         _join_sweep(cfg, hydra_cfg)
-    summary = Trainer(cfg).fit()
+    summary = build_trainer(cfg).fit()
     _post_eval(cfg, multirun)
     return _objective(summary)
 
 
 @hydra.main(config_path="../conf", config_name="train", version_base="1.3")
 def main(cfg: DictConfig) -> float:
-    from src.training.config_checks import ConfigError
+    from src.build.config_checks import ConfigError
 
     hydra_cfg = HydraConfig.get()
     if hydra_cfg.mode != RunMode.MULTIRUN:

@@ -16,6 +16,10 @@ if str(ROOT) not in sys.path:
 
 torch.set_num_threads(1)
 
+from src.config import register_resolvers  # after sys.path holds the repo
+
+register_resolvers()  # the tests compose and resolve conf/ outside the entry points, which register them
+
 
 @pytest.fixture(autouse=True)
 def _seed():

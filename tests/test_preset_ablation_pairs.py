@@ -13,9 +13,8 @@ from hydra import compose, initialize_config_dir
 from hydra.errors import HydraException
 from omegaconf.errors import OmegaConfBaseException
 
-from src.build import build_codec, build_discriminators
+from src.build import build_codec, build_discriminators, build_losses, build_weights
 from src.compose import CONF_DIR, REPO_ROOT, compose_train_config
-from src.training.builders import build_losses, build_weights
 from tests.reporting.test_ablation_grids import BASIC_GRIDS, sweep_jobs
 
 EXPERIMENTS = REPO_ROOT / "experiments"
@@ -87,11 +86,11 @@ def train_config(run_dir: Path, overrides: list[str]):
 @pytest.mark.slow  # ~5-15 s per grid on one core (full-width discriminators in the discriminators grid)
 @pytest.mark.parametrize("grid", sorted(BASIC_GRIDS))
 def test_tiny_preset_trains_one_step_with_first_job(tmp_path, grid):
-    from src.training.trainer import Trainer
+    from src.build import build_trainer
 
     job = sweep_jobs(grid)[0]
     cfg = train_config(tmp_path, ["preset=tiny", f"ablation={grid}", *job])
-    trainer = Trainer(cfg)
+    trainer = build_trainer(cfg)
     before = {k: v.detach().clone() for k, v in trainer.codec_raw.named_parameters()}
     logs = trainer.train_step([next(trainer._batches())])
     assert logs is not None, f"{grid} {job}: the step was skipped (non-finite loss)"

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from omegaconf import OmegaConf
 
-from src.codec import Codec
+from src.build import load_codec
 from src.safe_instantiate import (
     UnsafeTargetError,
     allowed_prefixes,
@@ -41,7 +41,7 @@ def _attack_run_dir(tmp_path: Path) -> tuple[Path, Path, Path]:
 def test_codec_load_refuses_the_write_then_unpickle_chain(tmp_path):
     run_dir, payload, pwned = _attack_run_dir(tmp_path)
     with pytest.raises(UnsafeTargetError) as err:
-        Codec.load(run_dir)
+        load_codec(run_dir)
     assert not payload.exists() and not pwned.exists(), "the config ran code"
     assert "encoder._target_" in str(err.value) and "pathlib.Path.write_text" in str(err.value)
 
@@ -127,7 +127,7 @@ def _targets_in(node):
 
 def _every_target(root: Path):
     """Every `_target_` a run's config.yaml can hold. Hydra's own node (`hydra:`, e.g. its callbacks) is
-    never written into a run's config.yaml, so it is not what Codec.load reads."""
+    never written into a run's config.yaml, so it is not what load_codec reads."""
     import yaml
 
     for path in sorted([*root.glob("conf/**/*.yaml"), *root.glob("experiments/**/*.yaml")]):
@@ -139,7 +139,7 @@ def _every_target(root: Path):
 
 
 def test_every_shipped_target_is_allowed(repo_root):
-    """A component added in a new package would be refused by Codec.load: extend PROJECT_PREFIXES then."""
+    """A component added in a new package would be refused by load_codec: extend PROJECT_PREFIXES then."""
     targets = list(_every_target(repo_root))
     assert len(targets) > 40
     for path, target in targets:
@@ -157,7 +157,7 @@ def test_a_real_run_directory_loads(tmp_path):
     codec = build_codec(cfg)
     codec.save(tmp_path / "codec.safetensors")
     (tmp_path / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
-    loaded = Codec.load(tmp_path)
+    loaded = load_codec(tmp_path)
     wav = torch.randn(1, 1, 640)
     assert torch.equal(loaded.encode(wav), codec.eval().encode(wav))
 

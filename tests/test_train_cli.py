@@ -1,12 +1,12 @@
 """`python -m src.train` behaves as a Hydra app: --help lists the groups, --cfg job prints the config,
-and a short run writes the run directory that Codec.load reads."""
+and a short run writes the run directory that load_codec reads."""
 import subprocess
 import sys
 
 import torch
 import yaml
 
-from src.codec import Codec
+from src.build import load_codec
 from tests.training.helpers import ROOT, TOY_TARGETS, cli_args
 
 
@@ -41,6 +41,6 @@ def test_run_writes_a_loadable_run_directory_with_loggers(tmp_path):
     assert list((tmp_path / "wandb").glob("offline-run-*")), "no offline W&B run directory"
     assert list((tmp_path / "tensorboard").glob("events.out.tfevents.*")), "no TensorBoard event file"
     assert (tmp_path / "demos" / "step_00000002.png").stat().st_size > 1000
-    codec = Codec.load(tmp_path, trusted_targets=TOY_TARGETS)  # toy components: outside the allowlist
+    codec = load_codec(tmp_path, trusted_targets=TOY_TARGETS)  # toy components: outside the allowlist
     wav = torch.randn(1, 1, 800)
     assert codec(wav).wav_hat.shape == wav.shape

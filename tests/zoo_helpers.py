@@ -8,8 +8,6 @@ from hydra.utils import instantiate
 from omegaconf import OmegaConf
 from torch import nn
 
-import src.config  # noqa: F401  (resolvers)
-
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -12,12 +12,13 @@ from pathlib import Path
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
-import src.config  # noqa: F401  (registers the resolvers the data configs use, e.g. ${prod:...})
 from src.baseline.opus import get_encoder
 from src.baseline.run import KEY_FILE, cache_root, compute, input_key, key_hash, link_tree, read_key
+from src.config import register_resolvers
 from src.evaluate import format_table
 from src.metrics.suite import check_names
 
+register_resolvers()  # before @hydra.main composes conf/ (the data configs use ${prod:...})
 CODECS = ("opus",)
 
 

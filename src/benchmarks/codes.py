@@ -47,13 +47,13 @@ def summary_row(step: int, row: dict, frame_rate: float) -> dict:
 
 
 def main(overrides: list[str]) -> dict:
-    from src.training.trainer import Trainer
+    from src.build import build_trainer
 
     opts, rest = split_options(DEFAULTS, overrides)
     steps, every = opts["steps"], opts["log_every"]
     with tempfile.TemporaryDirectory() as run_dir:
         cfg = compose_bench_config([*rest, f"trainer.max_steps={steps}"], run_dir)
-        trainer = Trainer(cfg)
+        trainer = build_trainer(cfg)
         codec, device = trainer.codec_raw, trainer.acc.device
         wav = probe_batch(trainer.valid_set, opts["probe_items"],
                           round(opts["probe_seconds"] * int(cfg.sample_rate))).to(device)

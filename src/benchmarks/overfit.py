@@ -19,13 +19,13 @@ DEFAULTS = {"steps": 300, "log_every": 25, "out": "bench/overfit.json"}
 
 
 def main(overrides: list[str]) -> dict:
-    from src.training.trainer import Trainer
+    from src.build import build_trainer
 
     opts, rest = split_options(DEFAULTS, overrides)
     steps, every = opts["steps"], opts["log_every"]
     with tempfile.TemporaryDirectory() as run_dir:
         cfg = compose_bench_config([*rest, f"trainer.warmup_steps={steps + 1}"], run_dir)  # adversarial phase off
-        trainer = Trainer(cfg)
+        trainer = build_trainer(cfg)
         batch = next(trainer._batches())
         names = list(trainer.recon)
         curve, start = [], time.perf_counter()

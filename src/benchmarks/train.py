@@ -55,13 +55,13 @@ def _timed_steps(trainer, make_batches, n: int) -> list[float]:
 
 
 def main(overrides: list[str]) -> dict:
-    from src.training.trainer import Trainer
+    from src.build import build_trainer
 
     opts, rest = _split_args(overrides)
     steps, warmup = opts["steps"], opts["warmup"]
     with tempfile.TemporaryDirectory() as run_dir:
         cfg = compose_bench_config(rest, run_dir)
-        trainer = Trainer(cfg)
+        trainer = build_trainer(cfg)
         if trainer.acc.device.type == "cuda":
             torch.cuda.reset_peak_memory_stats(trainer.acc.device)
         trainer.step = max(trainer.step, int(cfg.trainer.warmup_steps))  # measure the adversarial phase
@@ -73,7 +73,7 @@ def main(overrides: list[str]) -> dict:
         else:
             data, accum = trainer._batches(), int(cfg.trainer.grad_accum_steps)
             times = _timed_steps(trainer, lambda: [next(data) for _ in range(accum)], warmup + steps)[warmup:]
-            audio = trainer._audio_seconds_per_step() * trainer.acc.num_processes * len(times)
+            audio = trainer.step_log.audio_seconds_per_step * trainer.acc.num_processes * len(times)
             result = {"audio_s_per_s": audio / sum(times), "steps_per_s": len(times) / sum(times)}
     result.update(mode=opts["mode"], steps=steps, warmup=warmup, device=str(trainer.acc.device),
                   overrides=rest, **_peak_memory(trainer.acc.device))

@@ -3,7 +3,7 @@
 Converts a published checkpoint into a codeclab run directory: codec.safetensors, the resolved
 config.yaml (the preset the source's config describes, plus the converter's overrides),
 discriminators.safetensors when the checkpoint holds them, and source.json (where it came from).
-`Codec.load(out)`, `python -m src.evaluate run_dir=<out>` and `trainer.init_from=<out>` read it.
+`load_codec(out)` (src.build), `python -m src.evaluate run_dir=<out>` and `trainer.init_from=<out>` read it.
 """
 from __future__ import annotations
 

@@ -14,8 +14,8 @@ USAGE = "usage: python -m src.export format=<name> run_dir=<run> out=<file or di
 
 
 def main(argv: list[str]) -> int:
-    from src.build import load_run_config
-    from src.codec import CONFIG_FILE, Codec
+    from src.build import load_codec, load_run_config
+    from src.codec import CONFIG_FILE
     from src.export.registry import EXPORTERS
 
     args = parse_args(argv, ("format", "run_dir", "out"), USAGE)
@@ -26,7 +26,7 @@ def main(argv: list[str]) -> int:
         raise SystemExit(f"out={out} already exists: choose a new path (nothing is overwritten)")
     try:
         cfg = load_run_config(Path(args["run_dir"]) / CONFIG_FILE)
-        codec = Codec.load(args["run_dir"])
+        codec = load_codec(args["run_dir"])
         EXPORTERS[args["format"]](codec, cfg, out)
     except (OSError, ValueError, KeyError) as err:  # the user's run or choice: the message, not a traceback
         raise SystemExit(f"src.export: {err}") from None

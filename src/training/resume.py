@@ -27,7 +27,7 @@ class RunDirInUse(RuntimeError):
     """A command that would overwrite or prune a run already written in the run directory."""
 
 
-def _fresh(resume) -> bool:
+def is_fresh(resume) -> bool:
     return resume is None or str(resume).lower() in ("none", "null", "false", "")
 
 
@@ -47,7 +47,7 @@ def check_run_dir(resume, run_dir: str | Path) -> None:
                           f"trainer.resume={resume} would start over and overwrite it. Give the new run a new "
                           "directory (hydra.run.dir=<new dir>). Nothing was changed")
     held = f"{len(found)} checkpoint(s), the newest {found[-1].name}"
-    if _fresh(resume):
+    if is_fresh(resume):
         raise RunDirInUse(f"{run_dir} already holds a run ({held}): trainer.resume=none would start a new run "
                           f"there, overwrite {WEIGHTS_FILE}, prune the old checkpoints and mix two runs in "
                           f"metrics.jsonl. {fix}")

@@ -1,23 +1,10 @@
-"""Optimizers and learning-rate schedules: AdamW (Loshchilov & Hutter 2019) with linear warm-up, then
-exponential decay (DAC), cosine decay, or a constant rate."""
+"""Learning-rate schedules (built by src/build/optim.py): linear warm-up, then exponential decay (DAC),
+cosine decay, or a constant rate."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
-
-import torch
-from torch.optim.lr_scheduler import LambdaLR
 
 SCHEDULES = ("exponential", "cosine", "constant")
-
-
-def build_optimizer(params: Iterable[torch.nn.Parameter], cfg: Mapping, key: str) -> torch.optim.Optimizer:
-    """cfg: optim.<key> {lr, betas, weight_decay, eps} -> AdamW."""
-    params = [p for p in params if p.requires_grad]
-    if not params:
-        raise ValueError(f"optim.{key}: the model has no trainable parameters")
-    return torch.optim.AdamW(params, lr=float(cfg["lr"]), betas=tuple(float(b) for b in cfg["betas"]),
-                             weight_decay=float(cfg.get("weight_decay", 0.0)), eps=float(cfg.get("eps", 1e-8)))
 
 
 class LRFactor:
@@ -42,10 +29,3 @@ class LRFactor:
             progress = min(1.0, after / max(1, self.max_steps - self.warmup))
             return self.min_lr_ratio + (1 - self.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
         return 1.0
-
-
-def build_scheduler(optimizer: torch.optim.Optimizer, cfg: Mapping, max_steps: int) -> LambdaLR:
-    """cfg: optim.scheduler {name, warmup_steps, gamma, min_lr_ratio}; stepped once per optimizer step."""
-    factor = LRFactor(cfg.get("name", "exponential"), cfg.get("warmup_steps", 0), cfg.get("gamma", 0.999996),
-                      cfg.get("min_lr_ratio", 0.0), max_steps)
-    return LambdaLR(optimizer, factor)

@@ -12,7 +12,7 @@ from src.benchmarks.learn import (
     resolve_stack,
     summarise,
 )
-from src.codec import Codec
+from src.build import load_codec
 from src.metrics.suite import aggregate
 from src.training.checkpoint import list_checkpoints
 
@@ -85,7 +85,7 @@ def test_tiny_stack_trains_on_the_budget_and_is_scored(tmp_path):
     assert run["stopped_on"] == "max_minutes" and 0 < run["steps"] < 100000
     assert 1.2 <= run["step_seconds"] <= run["train_seconds"] and run["steps_per_s"] > 0
     assert [p.name for p in list_checkpoints(run["run_dir"])] == [f"step_{run['steps']:08d}"]
-    assert Codec.load(run["run_dir"]).sample_rate == 16000
+    assert load_codec(run["run_dir"]).sample_rate == 16000
     assert all(run["overrides"].count(o) == 1 for o in FIXED) and "preset=tiny" in run["overrides"]
     for name in METRICS:
         assert run["metrics"][name]["n"] + run["metrics"][name]["n_excluded"] == 2

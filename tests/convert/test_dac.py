@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from src.build import load_codec
 from src.codec import Codec
 from src.convert.__main__ import main as convert_main
 from src.convert.common import KeyMismatchError
@@ -44,7 +45,7 @@ def dac16(dac_pkg, tmp_path_factory):
 
 def test_dac16_codes_and_waveform_match_official(dac16):
     model, tmp = dac16
-    codec = Codec.load(tmp / "run")
+    codec = load_codec(tmp / "run")
     assert sum(p.numel() for p in codec.parameters()) == sum(p.numel() for p in model.parameters())
     for wav in (random_audio(16000), demo_clip(16000)):
         compare(model, codec, wav, 16000)
@@ -61,7 +62,7 @@ def test_dac16_run_config_sets_the_released_trailing_samples(dac16):
 def test_dac24_dac44_match_official(dac_pkg, tmp_path, rate):
     model = official_checkpoint(dac_pkg, rate, tmp_path / "weights.pth")
     convert_main(["source=dac", f"checkpoint={tmp_path / 'weights.pth'}", f"out={tmp_path / 'run'}"])
-    codec = Codec.load(tmp_path / "run")
+    codec = load_codec(tmp_path / "run")
     for wav in (random_audio(rate), demo_clip(rate)):
         compare(model, codec, wav, rate)
 

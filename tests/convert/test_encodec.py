@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from src.codec import Codec
+from src.build import load_codec
 from src.convert.__main__ import main as convert_main
 from src.convert.common import KeyMismatchError
 from src.convert.encodec import convert
@@ -36,7 +36,7 @@ def encodec24(encodec_pkg, tmp_path_factory):
 @torch.no_grad()
 def test_encodec_codes_and_waveform_match_official(encodec24):
     model, tmp = encodec24
-    codec = Codec.load(tmp / "run")
+    codec = load_codec(tmp / "run")
     assert sum(p.numel() for p in codec.parameters()) == sum(p.numel() for p in model.parameters())
     for wav in (random_audio(24000), demo_clip(24000)):
         frames = model.encode(wav)

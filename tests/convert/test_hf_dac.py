@@ -6,7 +6,7 @@ import json
 import pytest
 import torch
 
-from src.codec import Codec
+from src.build import load_codec
 from src.convert.__main__ import main as convert_main
 from src.convert.hf_dac import convert
 from tests.convert.conftest import assert_same, demo_clip, random_audio
@@ -37,7 +37,7 @@ def test_hf_dac16_every_key_has_its_place(transformers_pkg, tmp_path):
 def test_hf_dac16_codes_and_waveform_match(transformers_pkg, tmp_path):
     model = hf_dac16(transformers_pkg, tmp_path / "hf")
     convert_main(["source=hf_dac", f"checkpoint={tmp_path / 'hf'}", f"out={tmp_path / 'run'}"])
-    codec = Codec.load(tmp_path / "run")
+    codec = load_codec(tmp_path / "run")
     gains = sum(p.numel() for n, p in codec.named_parameters() if n.endswith("original0"))
     # transformers keeps plain conv weights: the same network less the weight-norm gains
     assert sum(p.numel() for p in codec.parameters()) - gains == sum(p.numel() for p in model.parameters())

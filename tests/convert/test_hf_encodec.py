@@ -7,7 +7,7 @@ import json
 import pytest
 import torch
 
-from src.codec import Codec
+from src.build import load_codec
 from src.convert.__main__ import main as convert_main
 from src.convert.hf_encodec import convert
 from tests.convert.conftest import assert_same, demo_clip, random_audio
@@ -21,7 +21,7 @@ def test_hf_encodec_codes_and_waveform_match(transformers_pkg, tmp_path):
     trained_like(model.quantizer.layers, codebook=lambda layer: layer.codebook)
     model.save_pretrained(tmp_path / "hf")
     convert_main(["source=hf_encodec", f"checkpoint={tmp_path / 'hf'}", f"out={tmp_path / 'run'}"])
-    codec = Codec.load(tmp_path / "run")
+    codec = load_codec(tmp_path / "run")
     assert sum(p.numel() for p in codec.parameters()) == sum(p.numel() for p in model.parameters())
     for wav in (random_audio(24000), demo_clip(24000)):
         ref = model(wav, bandwidth=24.0)

@@ -7,8 +7,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from src.build import build_codec, build_discriminators
-from src.codec import Codec
+from src.build import build_codec, build_discriminators, load_codec
 from src.compose import compose_train_config
 from src.convert import ConvertedCheckpoint
 from src.convert.__main__ import DISCRIMINATORS_FILE, SOURCE_FILE, write_run_dir
@@ -25,7 +24,7 @@ def tiny_checkpoint(**changes) -> ConvertedCheckpoint:
 def test_run_dir_loads_with_the_same_weights_and_discriminators(tmp_path):
     converted = tiny_checkpoint()
     out = write_run_dir(converted, tmp_path / "run")
-    codec = Codec.load(out)
+    codec = load_codec(out)
     for key, value in converted.codec_state.items():
         assert torch.equal(codec.state_dict()[key], value), key
     discs = load_file(str(out / DISCRIMINATORS_FILE))

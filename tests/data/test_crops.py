@@ -7,10 +7,10 @@ import torch
 from hydra import compose, initialize_config_dir
 from torch.utils.data import DataLoader
 
+from src.build import build_trainer
 from src.data.audio import read_audio
 from src.data.crops import CropDataset
 from src.data.datasets import FolderData
-from src.training.trainer import Trainer
 from tests.data.conftest import tone
 from tests.training.helpers import ROOT, TOY_OVERRIDES, assert_same_state
 
@@ -107,10 +107,10 @@ def corpus_config(root: Path, run_dir: Path, *overrides: str):
 def test_resume_is_bitwise_with_bad_files_replaced(tmp_path):
     root = make_corpus(tmp_path / "c")
     common = ("trainer.checkpoint_every=3", "trainer.warmup_steps=2")  # 4 batches per epoch
-    full = Trainer(corpus_config(root, tmp_path / "full", "trainer.max_steps=7", *common))
+    full = build_trainer(corpus_config(root, tmp_path / "full", "trainer.max_steps=7", *common))
     full.fit()
-    Trainer(corpus_config(root, tmp_path / "split", "trainer.max_steps=3", *common)).fit()
-    resumed = Trainer(corpus_config(root, tmp_path / "split", "trainer.max_steps=7", *common))
+    build_trainer(corpus_config(root, tmp_path / "split", "trainer.max_steps=3", *common)).fit()
+    resumed = build_trainer(corpus_config(root, tmp_path / "split", "trainer.max_steps=7", *common))
     resumed.fit()
     assert (resumed.epoch, resumed.step) == (full.epoch, full.step)
     assert_same_state(full.codec_raw.state_dict(), resumed.codec_raw.state_dict())

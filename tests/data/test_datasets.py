@@ -10,7 +10,6 @@ from omegaconf import OmegaConf
 from omegaconf.errors import MissingMandatoryValue
 from torch.utils.data import DataLoader
 
-import src.config  # noqa: F401  (registers ${prod:...} used by data.hop_length)
 from src.data.audio import read_audio
 from src.data.datasets import EmptyDatasetError, FolderData, ManifestData, collate, crop_seed
 from tests.data.conftest import BAD, GOOD, tone

@@ -6,7 +6,6 @@ import torch
 from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
-import src.config  # noqa: F401
 from src.discriminator.base import Discriminator
 from src.types import DiscriminatorOutput
 from tests.discriminator.test_discriminators import CASES

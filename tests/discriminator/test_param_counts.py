@@ -6,7 +6,6 @@ import torch
 from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
-import src.config  # noqa: F401
 from tests.zoo_helpers import discriminator_variant
 
 # BigCodec (Xin et al. 2024) config/model/default.yaml, expressed with our keys in the preset's variants

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from src.codec import Codec
+from src.build import load_codec
 from src.export.__main__ import main as export_main
 from tests.convert.conftest import assert_same, demo_clip, random_audio
 from tests.export.helpers import make_run
@@ -24,7 +24,7 @@ def test_dac_export_loads_in_official_dac(dac_pkg, dac_run, tmp_path):
     data = torch.load(tmp_path / "weights.pth", weights_only=True)
     model = dac_pkg.DAC(**data["metadata"]["kwargs"]).eval()
     model.load_state_dict(data["state_dict"], strict=True)
-    codec = Codec.load(dac_run)
+    codec = load_codec(dac_run)
     for wav in (random_audio(16000), demo_clip(16000)):
         out = model(wav, 16000)
         codes = codec.encode(wav)
@@ -36,7 +36,7 @@ def test_dac_export_loads_in_official_dac(dac_pkg, dac_run, tmp_path):
 def test_hf_dac_export_loads_in_transformers(transformers_pkg, dac_run, tmp_path):
     export_main(["format=hf_dac", f"run_dir={dac_run}", f"out={tmp_path / 'hf'}"])
     model = transformers_pkg.DacModel.from_pretrained(tmp_path / "hf").eval()
-    codec = Codec.load(dac_run)
+    codec = load_codec(dac_run)
     wav = codec.pad_to_hop(demo_clip(16000))
     ref = model(wav)
     codes = codec.encode(wav)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from src.codec import Codec
+from src.build import load_codec
 from src.convert.encodec import OVERRIDES
 from src.export.__main__ import main as export_main
 from tests.convert.conftest import assert_same, demo_clip, random_audio
@@ -23,7 +23,7 @@ def test_encodec_export_loads_in_official_encodec(encodec_pkg, encodec_run, tmp_
     export_main(["format=encodec", f"run_dir={encodec_run}", f"out={tmp_path / 'encodec.th'}"])
     model = encodec_pkg.EncodecModel.encodec_model_24khz(pretrained=False).eval()
     model.load_state_dict(torch.load(tmp_path / "encodec.th", weights_only=True), strict=True)
-    codec = Codec.load(encodec_run)
+    codec = load_codec(encodec_run)
     for wav in (random_audio(24000), demo_clip(24000)):
         frames = model.encode(wav)
         codes = codec.encode(wav)
@@ -35,7 +35,7 @@ def test_encodec_export_loads_in_official_encodec(encodec_pkg, encodec_run, tmp_
 def test_hf_encodec_export_loads_in_transformers(transformers_pkg, encodec_run, tmp_path):
     export_main(["format=hf_encodec", f"run_dir={encodec_run}", f"out={tmp_path / 'hf'}"])
     model = transformers_pkg.EncodecModel.from_pretrained(tmp_path / "hf").eval()
-    codec = Codec.load(encodec_run)
+    codec = load_codec(encodec_run)
     wav = demo_clip(24000)
     ref = model(wav, bandwidth=24.0)
     codes = codec.encode(wav)

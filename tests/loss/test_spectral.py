@@ -5,7 +5,6 @@ import torch
 from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
-import src.config  # noqa: F401
 from src.loss.spectral import EncodecMelLoss, MultiResolutionSTFTLoss, WaveformL1Loss
 from src.loss.weighted import LossWeights
 

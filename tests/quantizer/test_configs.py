@@ -8,7 +8,6 @@ import torch
 from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
-import src.config  # noqa: F401
 from src.loss.weighted import flatten_weights
 
 CONF = Path(__file__).resolve().parents[2] / "conf"

@@ -8,8 +8,6 @@ import torch
 from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
-import src.config  # noqa: F401
-
 DISCRETE = ["rvq", "vq", "dac_rvq", "factorized_vq", "fsq"]
 TINY = {"codebook_size": 16, "kmeans_iters": 2, "n_codebooks": 3, "codebook_dim": 4}
 

@@ -9,7 +9,7 @@ from hydra import compose, initialize_config_dir
 ROOT = Path(__file__).resolve().parents[2]
 TOY_CONF = ROOT / "tests" / "training" / "conf"
 
-# the toy components live outside the project's packages: Codec.load of a toy run must trust them by name
+# the toy components live outside the project's packages: load_codec of a toy run must trust them by name
 TOY_TARGETS = ["tests.training.toy_components"]
 
 TOY_OVERRIDES = [

@@ -6,9 +6,8 @@ import logging
 
 import pytest
 
-from src.codec import Codec
+from src.build import build_trainer, load_codec
 from src.training.checkpoint import MANIFEST, CorruptCheckpoint, list_checkpoints, read_checkpoint
-from src.training.trainer import Trainer
 from tests.training.helpers import TOY_TARGETS, toy_config
 
 RUN = ("trainer.max_steps=4", "trainer.checkpoint_every=2", "trainer.keep_last=1")
@@ -21,7 +20,7 @@ def _truncate(path):
 
 @pytest.fixture
 def two_checkpoints(tmp_path):
-    Trainer(toy_config(tmp_path, *RUN, "trainer.keep_last=2")).fit()
+    build_trainer(toy_config(tmp_path, *RUN, "trainer.keep_last=2")).fit()
     assert [p.name for p in list_checkpoints(tmp_path)] == ["step_00000002", "step_00000004"]
     return tmp_path
 
@@ -41,7 +40,7 @@ def test_truncated_newest_falls_back_to_previous_and_names_the_file(two_checkpoi
     with pytest.raises(CorruptCheckpoint, match=bad_file):
         read_checkpoint(newest, rank=0)
     with caplog.at_level(logging.WARNING):
-        tr = Trainer(toy_config(two_checkpoints, *RUN, "trainer.max_steps=5"))
+        tr = build_trainer(toy_config(two_checkpoints, *RUN, "trainer.max_steps=5"))
         summary = tr.fit()
     assert summary["resumed_from"].endswith("step_00000002") and summary["step"] == 5
     assert str(newest / bad_file) in caplog.text
@@ -54,7 +53,7 @@ def test_old_manifest_without_hashes_still_resumes(two_checkpoints):
     newest = list_checkpoints(two_checkpoints)[-1]
     files = sorted(p.name for p in newest.iterdir() if p.name != MANIFEST)
     (newest / MANIFEST).write_text(json.dumps({"step": 4, "files": files}))  # the format before hashes
-    summary = Trainer(toy_config(two_checkpoints, *RUN, "trainer.max_steps=5")).fit()
+    summary = build_trainer(toy_config(two_checkpoints, *RUN, "trainer.max_steps=5")).fit()
     assert summary["resumed_from"].endswith("step_00000004")
 
 
@@ -64,7 +63,7 @@ def test_old_manifest_and_truncated_file_falls_back(two_checkpoints, caplog):
     (newest / MANIFEST).write_text(json.dumps({"step": 4, "files": files}))
     _truncate(newest / "codec.safetensors")
     with caplog.at_level(logging.WARNING):
-        summary = Trainer(toy_config(two_checkpoints, *RUN, "trainer.max_steps=5")).fit()
+        summary = build_trainer(toy_config(two_checkpoints, *RUN, "trainer.max_steps=5")).fit()
     assert summary["resumed_from"].endswith("step_00000002")
     assert str(newest / "codec.safetensors") in caplog.text
 
@@ -73,11 +72,11 @@ def test_no_readable_checkpoint_is_an_error_not_a_fresh_start(two_checkpoints):
     for ckpt in list_checkpoints(two_checkpoints):
         _truncate(ckpt / "codec.safetensors")
     with pytest.raises(CorruptCheckpoint, match="codec.safetensors"):
-        Trainer(toy_config(two_checkpoints, *RUN, "trainer.max_steps=5")).fit()
+        build_trainer(toy_config(two_checkpoints, *RUN, "trainer.max_steps=5")).fit()
 
 
 def test_truncated_exported_codec_names_the_file(two_checkpoints):
     weights = two_checkpoints / "codec.safetensors"
     _truncate(weights)
     with pytest.raises(ValueError, match=str(weights)):
-        Codec.load(two_checkpoints, trusted_targets=TOY_TARGETS)  # toy components: outside the allowlist
+        load_codec(two_checkpoints, trusted_targets=TOY_TARGETS)  # toy components: outside the allowlist

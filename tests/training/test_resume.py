@@ -3,8 +3,8 @@ import json
 
 import torch
 
+from src.build import build_trainer
 from src.training.checkpoint import list_checkpoints, read_checkpoint
-from src.training.trainer import Trainer
 from tests.training.helpers import assert_same_state, toy_config
 
 # warm-up ends and an epoch ends (8 batches of 2 per epoch, 2 per step -> 4 steps) inside the run;
@@ -14,10 +14,10 @@ COMMON = ("trainer.use_ema=true", "trainer.warmup_steps=2", "trainer.grad_accum_
 
 
 def test_resumed_run_matches_uninterrupted(tmp_path):
-    full = Trainer(toy_config(tmp_path / "full", "trainer.max_steps=6", *COMMON))
+    full = build_trainer(toy_config(tmp_path / "full", "trainer.max_steps=6", *COMMON))
     full.fit()
-    Trainer(toy_config(tmp_path / "split", "trainer.max_steps=3", *COMMON)).fit()
-    resumed = Trainer(toy_config(tmp_path / "split", "trainer.max_steps=6", *COMMON))
+    build_trainer(toy_config(tmp_path / "split", "trainer.max_steps=3", *COMMON)).fit()
+    resumed = build_trainer(toy_config(tmp_path / "split", "trainer.max_steps=6", *COMMON))
     summary = resumed.fit()
     assert summary["resumed_from"].endswith("step_00000003")
     assert (resumed.epoch, resumed.step) == (full.epoch, full.step) == (1, 6)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from src.build import build_trainer
 from src.training.checkpoint import list_checkpoints
 from src.training.resume import RunDirInUse
-from src.training.trainer import Trainer
 from tests.training.helpers import ROOT, cli_args, toy_config
 
 
@@ -37,25 +37,25 @@ def test_cli_resume_none_on_an_existing_run_is_refused_and_changes_nothing(tmp_p
 
 
 def test_trainer_refuses_a_fresh_start_or_a_rewind_over_a_run(tmp_path):
-    Trainer(toy_config(tmp_path, "trainer.max_steps=2", "trainer.checkpoint_every=1")).fit()
+    build_trainer(toy_config(tmp_path, "trainer.max_steps=2", "trainer.checkpoint_every=1")).fit()
     before = snapshot(tmp_path)
     with pytest.raises(RunDirInUse, match="trainer.resume=auto"):
-        Trainer(toy_config(tmp_path, "trainer.max_steps=1", "trainer.resume=none")).fit()
+        build_trainer(toy_config(tmp_path, "trainer.max_steps=1", "trainer.resume=none")).fit()
     older = list_checkpoints(tmp_path)[0]
     with pytest.raises(RunDirInUse, match="newest"):
-        Trainer(toy_config(tmp_path, "trainer.max_steps=3", f"trainer.resume={older}")).fit()
+        build_trainer(toy_config(tmp_path, "trainer.max_steps=3", f"trainer.resume={older}")).fit()
     assert snapshot(tmp_path) == before
     # an exported codec without checkpoints is a run too: a fresh start would overwrite it
     other = tmp_path / "exported_only"
     other.mkdir()
     (other / "codec.safetensors").write_bytes(b"weights of an earlier run")
     with pytest.raises(RunDirInUse, match="codec.safetensors"):
-        Trainer(toy_config(other, "trainer.max_steps=1")).fit()
+        build_trainer(toy_config(other, "trainer.max_steps=1")).fit()
     assert (other / "codec.safetensors").read_bytes() == b"weights of an earlier run"
 
 
 def test_auto_continues_and_resume_none_in_a_new_dir_is_fine(tmp_path):
-    Trainer(toy_config(tmp_path / "a", "trainer.max_steps=1")).fit()
-    summary = Trainer(toy_config(tmp_path / "a", "trainer.max_steps=2")).fit()
+    build_trainer(toy_config(tmp_path / "a", "trainer.max_steps=1")).fit()
+    summary = build_trainer(toy_config(tmp_path / "a", "trainer.max_steps=2")).fit()
     assert summary["resumed_from"].endswith("step_00000001") and summary["step"] == 2
-    assert Trainer(toy_config(tmp_path / "b", "trainer.max_steps=1", "trainer.resume=none")).fit()["step"] == 1
+    assert build_trainer(toy_config(tmp_path / "b", "trainer.max_steps=1", "trainer.resume=none")).fit()["step"] == 1

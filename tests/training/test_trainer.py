@@ -5,8 +5,8 @@ import math
 import pytest
 import torch
 
-from src.codec import Codec
-from src.training.trainer import NonFiniteLossError, Trainer
+from src.build import build_trainer, load_codec
+from src.training.trainer import NonFiniteLossError
 from tests.training.helpers import TOY_TARGETS, state_of, toy_config
 
 
@@ -16,7 +16,7 @@ def _batch(trainer):
 
 
 def test_one_step_updates_codec_and_discriminator(tmp_path):
-    tr = Trainer(toy_config(tmp_path))
+    tr = build_trainer(toy_config(tmp_path))
     codec0, disc0 = state_of(tr.codec_raw), state_of(tr.discs_raw)
     logs = tr.train_step(_batch(tr))
     assert logs is not None
@@ -28,7 +28,7 @@ def test_one_step_updates_codec_and_discriminator(tmp_path):
 
 
 def test_warmup_trains_without_adversary_and_freezes_encoder_after(tmp_path):
-    tr = Trainer(toy_config(tmp_path, "trainer.warmup_steps=1", "trainer.encoder_freeze_on_warmup=true"))
+    tr = build_trainer(toy_config(tmp_path, "trainer.warmup_steps=1", "trainer.encoder_freeze_on_warmup=true"))
     disc0 = state_of(tr.discs_raw)
     logs = tr.train_step(_batch(tr))
     assert "loss/adv/gen" not in logs and "disc/loss" not in logs
@@ -42,14 +42,14 @@ def test_warmup_trains_without_adversary_and_freezes_encoder_after(tmp_path):
 
 
 def test_no_discriminator_trains_reconstruction_only(tmp_path):
-    tr = Trainer(toy_config(tmp_path, "discriminator=[]"))
+    tr = build_trainer(toy_config(tmp_path, "discriminator=[]"))
     assert tr.opt_d is None and tr.adversarial is None
     logs = tr.train_step(_batch(tr))
     assert "loss/adv/gen" not in logs and "loss/mel" in logs
 
 
 def test_nonfinite_batch_is_skipped_and_counted(tmp_path):
-    tr = Trainer(toy_config(tmp_path))
+    tr = build_trainer(toy_config(tmp_path))
     batch = _batch(tr)
     before = state_of(tr.codec_raw)
     bad = [{**batch[0], "wav": torch.full_like(batch[0]["wav"], float("nan"))}]
@@ -64,20 +64,20 @@ def test_nonfinite_batch_is_skipped_and_counted(tmp_path):
 
 
 def test_too_many_nonfinite_stops_and_keeps_last_good_checkpoint(tmp_path):
-    Trainer(toy_config(tmp_path, "trainer.checkpoint_every=1")).fit()
+    build_trainer(toy_config(tmp_path, "trainer.checkpoint_every=1")).fit()
     cfg = toy_config(tmp_path, "trainer.max_steps=10", "trainer.max_nonfinite=3", "loss.weights.mel=nan",
                      "trainer.checkpoint_every=1")
     with pytest.raises(NonFiniteLossError, match="3 consecutive non-finite"):
-        Trainer(cfg).fit()
+        build_trainer(cfg).fit()
     ckpts = sorted(p.name for p in (tmp_path / "checkpoints").iterdir())
     assert ckpts == ["step_00000001", "step_00000002"]
 
 
 def test_ema_tracks_and_is_exported(tmp_path):
-    tr = Trainer(toy_config(tmp_path, "trainer.use_ema=true", "trainer.ema_decay=0.5"))
+    tr = build_trainer(toy_config(tmp_path, "trainer.use_ema=true", "trainer.ema_decay=0.5"))
     summary = tr.fit()
     assert summary["ema"] and tr.ema.updates == 2
-    exported = Codec.load(tmp_path, trusted_targets=TOY_TARGETS)
+    exported = load_codec(tmp_path, trusted_targets=TOY_TARGETS)
     ema, raw = tr.ema.shadow.state_dict(), tr.codec_raw.state_dict()
     for k, v in exported.state_dict().items():
         assert torch.equal(v, ema[k])
@@ -87,7 +87,7 @@ def test_ema_tracks_and_is_exported(tmp_path):
 
 
 def test_balanced_loss_config_trains(tmp_path):
-    tr = Trainer(toy_config(tmp_path, "loss=balanced"))
+    tr = build_trainer(toy_config(tmp_path, "loss=balanced"))
     assert tr.balancer is not None and tr.weights.weights["adv/gen"] == 3.0
     logs = tr.train_step(_batch(tr))
     assert logs is not None and set(tr.balancer.last_norms) == {"mel", "adv/gen", "adv/feat"}

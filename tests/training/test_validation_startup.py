@@ -5,8 +5,8 @@ import sys
 
 import pytest
 
+from src.build.config_checks import ConfigError, check_config
 from src.train import _train_and_score
-from src.training.config_checks import ConfigError, check_config
 from tests.training.helpers import toy_config
 
 

@@ -6,7 +6,7 @@ tests (bitwise resume, checkpoint integrity, several processes, time budgets, th
 runs of a few steps on a CPU: a codec of ~2,600 parameters, a data set that is a pure function of
 (seed, epoch, index), and a VQ whose init consumes the global RNG (so a resume that restores the
 RNG wrongly is caught). Selected through tests/training/conf (`encoder=toy` etc., helpers.py);
-they live outside the project's packages, so a toy run's Codec.load must trust them by name."""
+they live outside the project's packages, so a toy run's load_codec must trust them by name."""
 from __future__ import annotations
 
 import math

@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
+from src.build.config_checks import ConfigError, check_config
 from src.train import _train_and_score
-from src.training.config_checks import ConfigError, check_config
 from tests.training.helpers import ROOT, cli_args, toy_config
 
 BAD = [  # (override, the key the error must name, a phrase of the fix)
@@ -37,6 +37,7 @@ BAD = [  # (override, the key the error must name, a phrase of the fix)
     ("optim.generator.lr=fast", "optim.generator.lr", "number"),
     ("optim.scheduler.name=linear", "optim.scheduler.name", "cosine"),
     ("logger.wandb=true", "logger.wandb", "logger.wandb.enabled=true"),
+    ("trainer.init_from=/nonexistent/run", "trainer.init_from", "finished run"),
 ]
 
 

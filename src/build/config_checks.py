@@ -138,6 +138,23 @@ def check_optim(cfg: DictConfig) -> list[str]:
     return problems + _int(cfg, "optim.scheduler.warmup_steps", 0)
 
 
+def check_init_from(cfg: DictConfig) -> list[str]:
+    """trainer.init_from names a finished run (its codec.safetensors) and is not combined with a resume path."""
+    from pathlib import Path
+
+    source = _get(cfg, "trainer.init_from")
+    if source in (_ABSENT, None):
+        return []
+    if not (Path(str(source)) / "codec.safetensors").is_file():
+        return [(f"{_show('trainer.init_from', source)}: no codec.safetensors there; give the directory of a "
+                 "finished run (or trainer.init_from=null)")]
+    resume = _get(cfg, "trainer.resume")
+    if resume is not None and str(resume).lower() not in ("auto", "none", "null", "false", ""):
+        return [(f"{_show('trainer.init_from', source)} with {_show('trainer.resume', resume)}: choose one "
+                 "(init_from starts fresh from a run's weights; resume continues a checkpoint)")]
+    return []
+
+
 def normalize_logger(cfg: DictConfig) -> list[str]:
     """`logger.wandb=false` / `logger.tensorboard=false` mean "off" (rewritten as {enabled: false});
     `=true` would lose the group's settings, so it is refused with the key to write instead."""
@@ -153,7 +170,8 @@ def normalize_logger(cfg: DictConfig) -> list[str]:
     return problems
 
 
-CHECKS = (normalize_logger, check_max_steps, check_trainer_counts, check_val_metrics, check_data, check_optim)
+CHECKS = (normalize_logger, check_max_steps, check_trainer_counts, check_val_metrics, check_data, check_optim,
+          check_init_from)
 
 
 def check_config(cfg: DictConfig) -> None:

@@ -1,0 +1,13 @@
+"""Seeding the python / numpy / torch RNG streams (the streams a checkpoint saves and restores)."""
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import torch
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
