@@ -210,12 +210,14 @@ class Codec(nn.Module):
         return path
 
     @classmethod
-    def load(cls, run_dir_or_file: str | Path, map_location: str = "cpu", trusted_targets=()) -> Codec:
+    def load(cls, run_dir_or_file: str | Path, map_location: str = "cpu", trusted_targets=(),
+             for_inference: bool = False) -> Codec:
         """Build from the run's resolved config.yaml and load codec.safetensors.
 
         Accepts a run directory, or the path of a codec.safetensors whose config.yaml lies beside it. The
         config is data: it may only build the project's components (src/safe_instantiate.py), plus classes
         under the prefixes in trusted_targets (e.g. ["mylab.codecs"]) that you add because you trust them.
+        for_inference=True folds weight norm into plain weights for faster encode/decode (no training).
         """
         from safetensors.torch import load_file
 
@@ -239,4 +241,8 @@ class Codec(nn.Module):
                 "corrupt: export it again, or load a checkpoint (checkpoints/step_*/codec.safetensors)"
             ) from err
         codec.load_state_dict(state)
+        if for_inference:  # weight norm folded, no grad: encode/decode only (src/inference.py)
+            from src.inference import prepare_for_inference
+
+            return prepare_for_inference(codec)
         return codec.eval()
