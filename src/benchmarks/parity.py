@@ -78,6 +78,28 @@ def same_weights(pair, wav: torch.Tensor) -> float:
         return interior_difference(pair.infer_ours(wav), pair.infer_official(wav))
 
 
+def inference_rtf(name: str, size: str, wav: torch.Tensor, sample_rate: int, repeats: int) -> dict:
+    """Real-time factor (compute s / audio s) of encode + decode, eager fp32, interleaved: codeclab and the
+    official code as built, and both with weight norm folded (codeclab: src/inference.py)."""
+    from src.benchmarks.pairs import build_pair
+    from src.inference import fold_weight_norm, prepare_for_inference
+
+    plain, folded = build_pair(name, size), build_pair(name, size)  # same seed: the same weights
+    prepare_for_inference(folded.ours), fold_weight_norm(folded.official.eval())
+    plain.ours.eval(), plain.official.eval()
+    fns = {"ours": plain.infer_ours, "official": plain.infer_official,
+           "ours_folded": folded.infer_ours, "official_folded": folded.infer_official}
+    times = {k: [] for k in fns}
+    audio = wav.shape[0] * wav.shape[-1] / sample_rate
+    with torch.inference_mode():
+        for r in range(repeats + 1):
+            for key in (list(fns) if r % 2 == 0 else list(fns)[::-1]):
+                t = _timed(fns[key], wav)
+                if r:
+                    times[key].append(t / audio)
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
 def main(overrides: list[str]) -> dict:
     from src.benchmarks.pairs import build_pair
 
@@ -87,12 +109,13 @@ def main(overrides: list[str]) -> dict:
         raise ValueError(f"modes={opts['modes']!r}: {bad} unknown; choose from {MODES}")
     result = {"batch": f"{opts['batch']} x {opts['seconds']:g} s", "repeats": opts["repeats"],
               "size": opts["size"], "threads": torch.get_num_threads(), "torch": torch.__version__,
-              "rows": [], "same_weights_max_diff": {}}
+              "rows": [], "same_weights_max_diff": {}, "inference_rtf": {}}
     for name in opts["presets"].split(","):
         pair = build_pair(name, opts["size"])
         gen = torch.Generator().manual_seed(0)
         wav = torch.randn(opts["batch"], 1, round(opts["seconds"] * pair.sample_rate), generator=gen) * 0.1
         result["same_weights_max_diff"][name] = same_weights(pair, wav)
+        result["inference_rtf"][name] = inference_rtf(name, opts["size"], wav, pair.sample_rate, opts["repeats"])
         for mode in modes:
             result["rows"].extend(_measure(pair, mode, wav, opts["repeats"]))
     out = Path(opts["out"])
