@@ -14,9 +14,10 @@ def test_both_sides_compute_the_same(name):
     pair = build_pair(name, "tiny")
     wav = torch.randn(2, 1, pair.sample_rate // 2) * 0.1
     assert parity.same_weights(pair, wav) < 1e-5
-    with torch.no_grad():  # a changed weight on one side shows: the check can fail
-        next(pair.official.parameters()).add_(0.5)
-    assert parity.same_weights(pair, wav) > 1e-4
+    with torch.no_grad():  # changed weights on one side show: the check can fail
+        for p in pair.official.parameters():
+            p.mul_(1.2)
+    assert parity.same_weights(pair, wav) > 1e-3
 
 
 def test_copy_by_order_refuses_mismatch():
