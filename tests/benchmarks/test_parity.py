@@ -1,4 +1,5 @@
 """`python -m src.bench parity` at tiny widths: same weights on both sides, the JSON schema, the table."""
+import importlib.util
 import json
 
 import pytest
@@ -7,6 +8,10 @@ import torch
 from src.benchmarks import parity
 from src.benchmarks.official import copy_by_order
 from src.benchmarks.pairs import TINY, build_pair
+
+MISSING = [m for m in ("dac", "encodec", "vocos") if importlib.util.find_spec(m) is None]
+pytestmark = pytest.mark.skipif(bool(MISSING), reason=f"official packages not installed (the `bench` "
+                                f"extra, --no-deps): {MISSING}")
 
 
 @pytest.mark.parametrize("name", sorted(TINY))
