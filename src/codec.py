@@ -192,12 +192,17 @@ class Codec(nn.Module):
         return CodecOutput(wav_hat, q.codes, z, q.z_q, dict(q.aux_losses), dict(q.metrics))
 
     @torch.no_grad()
-    def encode(self, wav: Tensor, n_quantizers: int | None = None) -> Tensor:
+    def encode(self, wav: Tensor, n_quantizers: int | None = None, chunk_seconds: float | None = None) -> Tensor:
         """wav: (B, C, T) -> codes (B, n_q, F) int64 with F = ceil(T / hop).
 
         For a continuous bottleneck the 'codes' are the bottleneck latents (B, D, F), float. `wav` may be a
         numpy array, float16/32/64 or int16/int32 PCM (see `as_input`); NaN/Inf and empty input are refused.
+        chunk_seconds: encode that much at a time, with context, in bounded memory (src/chunked.py).
         """
+        if chunk_seconds is not None:
+            from src.chunked import encode_chunked
+
+            return encode_chunked(self, wav, chunk_seconds, n_quantizers=n_quantizers)
         wav = self.as_input(wav)
         z = self.encoder(self.pad_to_hop(wav))
         if not self.is_discrete:
@@ -205,9 +210,15 @@ class Codec(nn.Module):
         return self.quantizer.encode(z, n_quantizers=n_quantizers)
 
     @torch.no_grad()
-    def decode(self, codes: Tensor, length: int | None = None, bandwidth_id: Tensor | None = None) -> Tensor:
+    def decode(self, codes: Tensor, length: int | None = None, bandwidth_id: Tensor | None = None,
+               chunk_seconds: float | None = None) -> Tensor:
         """codes: (B, n_q, F) (any n_q <= n_codebooks) -> wav (B, C, F * hop), cropped to `length`
-        (1 <= length <= F * hop; anything else is an error, not a silent crop)."""
+        (1 <= length <= F * hop; anything else is an error, not a silent crop). chunk_seconds: decode that
+        much at a time, with context, in bounded memory (src/chunked.py)."""
+        if chunk_seconds is not None:
+            from src.chunked import decode_chunked
+
+            return decode_chunked(self, codes, chunk_seconds, length, bandwidth_id=bandwidth_id)
         codes = self._as_codes(codes, length)
         z_q = self.quantizer.decode(codes) if self.is_discrete else codes
         wav = self.head(self.decoder(z_q, bandwidth_id=bandwidth_id))

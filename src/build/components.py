@@ -13,6 +13,7 @@ from torch import nn
 from src.codec import CONFIG_FILE, WEIGHTS_FILE, Codec
 from src.config import register_resolvers
 from src.discriminator.base import check_discriminator
+from src.inference import prepare_for_inference
 from src.safe_instantiate import UnsafeTargetError, checked_config
 
 COMPONENT_GROUPS = ("encoder", "quantizer", "decoder", "head")
@@ -77,12 +78,16 @@ def read_weights(path: Path, map_location: str = "cpu") -> dict:
         ) from err
 
 
-def load_codec(run_dir_or_file: str | Path, map_location: str = "cpu", trusted_targets=()) -> Codec:
+def load_codec(
+    run_dir_or_file: str | Path, map_location: str = "cpu", trusted_targets=(), for_inference: bool = False
+) -> Codec:
     """Build from the run's resolved config.yaml and load codec.safetensors -> Codec in eval mode.
 
     Accepts a run directory, or the path of a codec.safetensors whose config.yaml lies beside it. The
     config is data: it may only build the project's components (src/safe_instantiate.py), plus classes
     under the prefixes in trusted_targets (e.g. ["mylab.codecs"]) that you add because you trust them.
+    for_inference=True folds weight norm into plain weights and turns gradients off: faster encode/decode,
+    no training (src/inference.py).
     """
     path = Path(run_dir_or_file)
     weights = path / WEIGHTS_FILE if path.is_dir() else path
@@ -95,4 +100,4 @@ def load_codec(run_dir_or_file: str | Path, map_location: str = "cpu", trusted_t
             )
     codec = build_codec(load_run_config(config, trusted_targets), trusted_targets)
     codec.load_state_dict(read_weights(weights, map_location))
-    return codec.eval()
+    return prepare_for_inference(codec) if for_inference else codec.eval()
