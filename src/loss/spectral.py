@@ -25,9 +25,10 @@ class MelScale(nn.Module):
 
     def forward(self, wav: Tensor) -> Tensor:
         x = wav.reshape(-1, wav.shape[-1]).float()
-        spec = torch.stft(x, self.window_length, self.hop_length, window=self.window,
-                          center=True, return_complex=True)
-        return (self.filterbank @ spec.abs().pow(self.power))
+        with torch.autocast(x.device.type, enabled=False):  # a bf16 filterbank matmul would round the loss
+            spec = torch.stft(x, self.window_length, self.hop_length, window=self.window,
+                              center=True, return_complex=True)
+            return (self.filterbank @ spec.abs().pow(self.power))
 
 
 class MultiScaleMelLoss(nn.Module):
@@ -141,7 +142,8 @@ class MultiResolutionSTFTLoss(nn.Module):
         if wav_hat.shape != wav.shape or wav.dim() != 3 or wav.shape[1] != self.channels:
             raise ValueError(f"MultiResolutionSTFTLoss built for channels={self.channels} expects two "
                              f"(B, {self.channels}, T) tensors; got {tuple(wav_hat.shape)}, {tuple(wav.shape)}")
-        return self.loss(wav_hat.float(), wav.float())
+        with torch.autocast(wav.device.type, enabled=False):  # auraloss's STFTs and logs in fp32
+            return self.loss(wav_hat.float(), wav.float())
 
 
 class WaveformL1Loss(nn.Module):
