@@ -22,6 +22,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from src.build import build_codec, build_discriminators
 from src.training import builders, validation
+from src.training.compile import compile_enabled, compile_for_training
 from src.training.ema import ModelEMA
 from src.training.loggers import RunLogger
 from src.training.run_state import RunStateMixin
@@ -61,6 +62,7 @@ class Trainer(RunStateMixin):
         self.opt_d = build_optimizer(discs.parameters(), cfg.optim.discriminator, "discriminator") if discs else None
         self.sched_d = build_scheduler(self.opt_d, cfg.optim.scheduler, max_steps) if discs else None
         self.ema = ModelEMA(build_codec(cfg), codec, float(t.ema_decay)) if t.use_ema else None
+        self.compiled = self._compile(codec, discs)
         # prepare: models (DDP + autocast) and optimizers only. Schedulers are stepped here once per step
         # and data is sharded by our own resumable sampler.
         self.codec_raw, self.discs_raw = codec, discs
@@ -80,6 +82,13 @@ class Trainer(RunStateMixin):
         self._window: dict[str, torch.Tensor] = {}
         self._window_steps, self._window_start = 0, time.perf_counter()
         self.logger: RunLogger | None = None
+
+    def _compile(self, codec, discs) -> list[str]:
+        """trainer.compile: compile the codec's stages, discriminators and losses in place (docs/speed.md)."""
+        t = self.cfg.trainer
+        if not compile_enabled(t.get("compile", False), self.acc.device):
+            return []
+        return compile_for_training(codec, discs, self.recon, str(t.get("compile_backend", "inductor")))
 
     # ------------------------------------------------------------------ data
     def _batches(self):
