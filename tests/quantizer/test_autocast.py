@@ -81,6 +81,6 @@ def test_nearest_distances_in_fp32_under_autocast():
     ref = nearest(x, cb.embed)
     with _autocast():
         codes = nearest(x, cb.embed)
-        q, codes_fwd, _ = cb.eval()(x)
+        _, codes_fwd, _ = cb.eval()(x)
     assert torch.equal(codes, ref)
     assert torch.equal(codes_fwd, ref)
