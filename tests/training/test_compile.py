@@ -75,3 +75,19 @@ def test_compiled_modules_keep_their_state_dict_keys():
     with tempfile.TemporaryDirectory() as run_dir:
         compiled = _trainer("tiny", run_dir, "trainer.compile=true", "trainer.compile_backend=eager")
         assert set(compiled.codec_raw.state_dict()) == keys
+
+
+@pytest.mark.slow
+def test_toy_run_trains_compiled(tmp_path):
+    """The trainer's compile hook on the toy components: a full (short) fit, every target traced, no break."""
+    from tests.training.helpers import toy_config
+
+    torch._dynamo.reset()
+    torch._dynamo.utils.counters.clear()
+    AcceleratorState._reset_state(True)
+    trainer = Trainer(toy_config(tmp_path, "trainer.compile=true", "trainer.compile_backend=eager",
+                                 "trainer.max_steps=3", "trainer.warmup_steps=1"))
+    summary = trainer.fit()
+    assert summary is not None and trainer.step == 3 and trainer.nonfinite_total == 0
+    counts = dynamo_counts()
+    assert counts["graph_breaks"] == 0 and counts["graphs"] >= len(trainer.compiled)
