@@ -1,4 +1,4 @@
-"""`python -m src.bench compile [preset=tiny] [steps=5] [warmup=2] [batch=4 seconds=1] [backend=inductor]
+"""`python -m src.bench compile [preset=tiny|none] [steps=5] [warmup=2] [batch=4 seconds=1] [backend=inductor]
 [out=path] [hydra overrides]`: the training step eager against trainer.compile, side by side.
 
 Two trainers from the same seed (one eager, one compiled) take their warm-up steps (the compiled one's
@@ -35,7 +35,8 @@ def _trainer(opts: dict, rest: list[str], run_dir: str, compiled: bool):
     from src.training.trainer import Trainer
 
     flags = [f"trainer.compile={str(compiled).lower()}", f"trainer.compile_backend={opts['backend']}"]
-    cfg = compose_bench_config([f"preset={opts['preset']}", *rest, *flags], run_dir)
+    preset = [] if opts["preset"] == "none" else [f"preset={opts['preset']}"]  # none: the overrides alone
+    cfg = compose_bench_config([*preset, *rest, *flags], run_dir)
     trainer = Trainer(cfg)
     trainer.step = max(trainer.step, int(cfg.trainer.warmup_steps))  # measure the adversarial phase
     return trainer, cfg
@@ -45,6 +46,7 @@ def main(overrides: list[str]) -> dict:
     from src.training.compile import dynamo_counts
 
     opts, rest = split_options(BENCH_KEYS, overrides)
+    start_counts = dynamo_counts()  # process-wide counters: report this run's share only
     with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
         eager, cfg = _trainer(opts, rest, a, compiled=False)
         compiled, _ = _trainer(opts, rest, b, compiled=True)
@@ -66,7 +68,8 @@ def main(overrides: list[str]) -> dict:
         "device": str(eager.acc.device), "threads": torch.get_num_threads(), "overrides": rest,
         "step_s_eager": statistics.median(times_e), "step_s_compiled": statistics.median(times_c),
         "compile_s": compile_s, "compiled_modules": compiled.compiled,
-        "graph_breaks_warmup": warm["graph_breaks"], "graphs_warmup": warm["graphs"],
+        "graph_breaks_warmup": warm["graph_breaks"] - start_counts["graph_breaks"],
+        "graphs_warmup": warm["graphs"] - start_counts["graphs"],
         "graph_breaks_after_warmup": after["graph_breaks"] - warm["graph_breaks"],
         "recompiles_after_warmup": after["graphs"] - warm["graphs"],
     }
