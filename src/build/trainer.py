@@ -40,6 +40,7 @@ def trainer_settings(cfg: DictConfig) -> TrainerSettings:
     return TrainerSettings(
         seed=int(cfg.seed), max_steps=int(t.max_steps), max_seconds=_budget_seconds(t.get("max_minutes")),
         grad_accum_steps=int(t.grad_accum_steps), mixed_precision=str(t.mixed_precision),
+        compile=t.get("compile", False), compile_backend=str(t.get("compile_backend", "inductor")),
         clip_grad_norm_generator=_optional_float(t.clip_grad_norm.generator),
         clip_grad_norm_discriminator=_optional_float(t.clip_grad_norm.discriminator),
         warmup_steps=int(t.warmup_steps), encoder_freeze_on_warmup=bool(t.encoder_freeze_on_warmup),

@@ -45,7 +45,8 @@ class MultiScaleMelLoss(nn.Module):
         """wav_hat, wav: (B, C, T) -> scalar."""
         total = wav_hat.new_zeros((), dtype=torch.float32)
         for scale in self.scales:
-            m_hat, m = scale(_flat(wav_hat)), scale(_flat(wav))
+            with torch.autocast(wav.device.type, enabled=False):  # a bf16 filterbank matmul would round the loss
+                m_hat, m = scale(_flat(wav_hat)), scale(_flat(wav))
             if self.log_weight:
                 log_hat = m_hat.clamp_min(self.clamp_eps).log10()
                 total = total + self.log_weight * F.l1_loss(log_hat, m.clamp_min(self.clamp_eps).log10())
@@ -130,7 +131,8 @@ class MultiResolutionSTFTLoss(nn.Module):
         if wav_hat.shape != wav.shape or wav.dim() != 3 or wav.shape[1] != self.channels:
             raise ValueError(f"MultiResolutionSTFTLoss built for channels={self.channels} expects two "
                              f"(B, {self.channels}, T) tensors; got {tuple(wav_hat.shape)}, {tuple(wav.shape)}")
-        return self.loss(wav_hat.float(), wav.float())
+        with torch.autocast(wav.device.type, enabled=False):  # auraloss's STFTs and logs in fp32
+            return self.loss(wav_hat.float(), wav.float())
 
 
 class WaveformL1Loss(nn.Module):

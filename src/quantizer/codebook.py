@@ -59,7 +59,9 @@ def nearest(x: Tensor, embed: Tensor) -> Tensor:
 
     ||x||^2 is constant per row, so argmin(||e||^2 - 2 x.e): one matrix product, no (N, K, D) tensor.
     """
-    scores = torch.addmm(embed.pow(2).sum(1)[None], x, embed.t(), beta=1.0, alpha=-2.0)
+    with torch.autocast(x.device.type, enabled=False):  # bf16 scores pick other codes near ties
+        x, embed = x.float(), embed.float()
+        scores = torch.addmm(embed.pow(2).sum(1)[None], x, embed.t(), beta=1.0, alpha=-2.0)
     return scores.argmin(dim=1)
 
 

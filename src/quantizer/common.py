@@ -9,6 +9,7 @@ where `active` marks the frames that may update statistics and count in the loss
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import torch
@@ -33,6 +34,29 @@ class LayerOutput:
     codes: Tensor
     frame_losses: dict[str, Tensor] = field(default_factory=dict)
     metrics: dict[str, Tensor] = field(default_factory=dict)
+
+
+def full_precision(method):
+    """Decorator for quantizer methods: run in float32 with autocast off, floating inputs cast to float32.
+
+    Under bf16 autocast the distance matmuls, projections and FSQ bounds would run in bfloat16 (8-bit
+    mantissa) and pick other codes near decision boundaries, and the EMA statistics would average rounded
+    vectors. The quantizer is a small share of a step, so it always runs in fp32 (a no-op without autocast).
+    Integer codes pass unchanged.
+    """
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        device = next((a.device.type for a in args if isinstance(a, Tensor)), "cpu")
+        with torch.autocast(device, enabled=False):
+            args = [_fp32(a) for a in args]
+            return method(self, *args, **{k: _fp32(v) for k, v in kwargs.items()})
+
+    return wrapper
+
+
+def _fp32(value):
+    return value.float() if isinstance(value, Tensor) and value.is_floating_point() else value
 
 
 def straight_through(q: Tensor, x: Tensor) -> Tensor:

@@ -13,6 +13,7 @@ from src.quantizer.common import (
     ResidualQuantizer,
     check_mask,
     check_output_dim,
+    full_precision,
     straight_through,
 )
 from src.quantizer.rvq import projection
@@ -104,16 +105,19 @@ class DACResidualVQ(ResidualQuantizer):
             for _ in range(self.n_codebooks)
         )
 
+    @full_precision
     def forward(self, z: Tensor, mask: Tensor | None = None, n_quantizers: int | None = None):
         """z: (B, D, F); mask: (B, F) bool of real frames (padded frames count in no loss)."""
         mask = check_mask(mask, z)
         return self.residual(z, mask, self.resolve_n(n_quantizers), train=self.training)
 
     @torch.no_grad()
+    @full_precision
     def encode(self, z: Tensor, n_quantizers: int | None = None) -> Tensor:
         """z: (B, D, F) -> codes (B, n_q, F) int64."""
         return self.residual(z, None, self.resolve_n(n_quantizers), train=False).codes
 
+    @full_precision
     def decode(self, codes: Tensor) -> Tensor:
         """codes: (B, k, F), k <= n_codebooks -> z_q (B, D, F) from the first k codebooks."""
         return self.residual_decode(codes)

@@ -12,6 +12,7 @@ from src.quantizer.common import (
     DiscreteQuantizer,
     check_mask,
     check_output_dim,
+    full_precision,
     straight_through,
 )
 from src.types import QuantizerOutput
@@ -71,6 +72,7 @@ class FSQ(DiscreteQuantizer):
         codes = (digits * self._basis[None, :, None]).sum(dim=1)
         return rounded / hw, codes
 
+    @full_precision
     def forward(
         self, z: Tensor, mask: Tensor | None = None, n_quantizers: int | None = None
     ) -> QuantizerOutput:
@@ -85,11 +87,13 @@ class FSQ(DiscreteQuantizer):
         return QuantizerOutput(self.out_proj(q.to(z.dtype)), codes[:, None], {}, metrics)
 
     @torch.no_grad()
+    @full_precision
     def encode(self, z: Tensor, n_quantizers: int | None = None) -> Tensor:
         """z: (B, input_dim, F) -> codes (B, 1, F) int64 in [0, prod(levels))."""
         self.resolve_n(n_quantizers)
         return self._quantize(z)[1][:, None]
 
+    @full_precision
     def decode(self, codes: Tensor) -> Tensor:
         """codes: (B, 1, F) -> z_q (B, input_dim, F)."""
         self.check_codes(codes)

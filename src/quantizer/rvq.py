@@ -8,7 +8,13 @@ from torch import Tensor, nn
 
 from src.nn.conv import WNConv1d
 from src.quantizer.codebook import EMACodebook
-from src.quantizer.common import LayerOutput, ResidualQuantizer, check_mask, straight_through
+from src.quantizer.common import (
+    LayerOutput,
+    ResidualQuantizer,
+    check_mask,
+    full_precision,
+    straight_through,
+)
 from src.types import QuantizerOutput
 
 
@@ -120,6 +126,7 @@ class ResidualVQ(ResidualQuantizer):
             skip[0] = False
         return skip
 
+    @full_precision
     def forward(
         self, z: Tensor, mask: Tensor | None = None, n_quantizers: int | None = None
     ) -> QuantizerOutput:
@@ -133,11 +140,13 @@ class ResidualVQ(ResidualQuantizer):
         return out
 
     @torch.no_grad()
+    @full_precision
     def encode(self, z: Tensor, n_quantizers: int | None = None) -> Tensor:
         """z: (B, input_dim, F) -> codes (B, n_q, F) int64; never updates statistics."""
         x = self.input_proj(z)
         return self.residual(x, None, self.resolve_n(n_quantizers), train=False).codes
 
+    @full_precision
     def decode(self, codes: Tensor) -> Tensor:
         """codes: (B, k, F), k <= n_codebooks -> z_q (B, output_dim, F) from the first k codebooks."""
         return self.output_proj(self.residual_decode(codes))

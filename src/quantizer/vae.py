@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from src.quantizer.common import ContinuousBottleneck, masked_mean
+from src.quantizer.common import ContinuousBottleneck, full_precision, masked_mean
 from src.types import QuantizerOutput
 
 
@@ -40,6 +40,7 @@ class VAE(ContinuousBottleneck):
             raise ValueError(f"quantizer.kl_weight={kl_weight} must be >= 0")
         self.kl_weight = float(kl_weight)
 
+    @full_precision
     def forward(
         self, z: Tensor, mask: Tensor | None = None, n_quantizers: int | None = None
     ) -> QuantizerOutput:

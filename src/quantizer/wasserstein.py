@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from src.quantizer.common import ContinuousBottleneck
+from src.quantizer.common import ContinuousBottleneck, full_precision
 from src.types import QuantizerOutput
 
 
@@ -44,6 +44,7 @@ class Wasserstein(ContinuousBottleneck):
         super().__init__(input_dim, output_dim, produced=int(input_dim) + int(noise_augment_dim))
         self.noise_augment_dim, self.bypass_mmd = int(noise_augment_dim), bool(bypass_mmd)
 
+    @full_precision
     def forward(
         self, z: Tensor, mask: Tensor | None = None, n_quantizers: int | None = None
     ) -> QuantizerOutput:

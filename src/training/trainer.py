@@ -19,6 +19,7 @@ import torch
 
 from src.training.checkpointing import Checkpointer
 from src.training.clock import budget_spent, due, progress_bar
+from src.training.compile import compile_enabled, compile_for_training
 from src.training.ema import ModelEMA
 from src.training.finish import finish_run, state_digest, write_run_config
 from src.training.init_from import init_weights_from
@@ -63,6 +64,7 @@ class Trainer:
         self.sampler = ResumableShardSampler(len(self.train_set), self.data.batch_size, acc.process_index,
                                              acc.num_processes, settings.seed)
         ema = ModelEMA(parts.ema_model, codec, settings.ema_decay) if parts.ema_model is not None else None
+        self.compiled = self._compile(codec, discs)
         # prepare: models (DDP + autocast) and optimizers only. Schedulers are stepped here once per step
         # and data is sharded by our own resumable sampler.
         self.codec_raw, self.discs_raw = codec, discs
@@ -95,6 +97,12 @@ class Trainer:
     def eval_model(self):
         """The model validated, demoed and exported: the EMA one when trainer.use_ema."""
         return self.ema.shadow if self.ema is not None else self.codec_raw
+
+    def _compile(self, codec, discs) -> list[str]:
+        """trainer.compile: compile the codec's stages, discriminators and losses in place (docs/speed.md)."""
+        if not compile_enabled(self.settings.compile, self.acc.device):
+            return []
+        return compile_for_training(codec, discs, self.recon, self.settings.compile_backend)
 
     # ------------------------------------------------------------------ data
     def _batches(self):

@@ -1,6 +1,8 @@
 """`python -m src.bench train` measures a config's training throughput and step time."""
 import json
 
+import pytest
+
 from src.benchmarks.train import main
 from tests.training.helpers import TOY_OVERRIDES
 
@@ -36,3 +38,17 @@ def test_overfit_benchmark_fits_one_batch_with_the_trainer_step(tmp_path):
     assert [p["step"] for p in result["curve"]] == [1, 4, 8, 12]
     assert result["final"]["mel"] < 0.9 * result["curve"][0]["mel"]  # the same batch every step: it must fall
     assert result["params"] > 0 and len(result["batch_shape"]) == 3
+
+
+@pytest.mark.slow
+def test_compile_benchmark_times_eager_and_compiled_side_by_side(tmp_path):
+    from src.benchmarks.compile import main as compile_main
+
+    out = tmp_path / "compile.json"
+    result = compile_main(["preset=none", "backend=eager", "steps=2", "warmup=2", "batch=1", "seconds=0.25",
+                           f"out={out}", *TOY_OVERRIDES])
+    assert json.loads(out.read_text()) == result
+    assert result["step_s_eager"] > 0 and result["step_s_compiled"] > 0 and result["compile_s"] > 0
+    assert result["compiled_modules"][:3] == ["codec.encoder", "codec.decoder", "codec.head"]
+    assert result["graph_breaks_warmup"] == 0 and result["graph_breaks_after_warmup"] == 0
+    assert result["recompiles_after_warmup"] == 0

@@ -1,0 +1,93 @@
+"""trainer.compile: the codec's stages, the discriminators and the losses trace with zero graph breaks and
+are not recompiled after warm-up (training steps in both adversarial phases, then an eval forward).
+
+Graph breaks and recompilations are Dynamo properties, independent of the backend: the "eager" backend
+checks them without paying for inductor's code generation on a small CPU.
+"""
+from __future__ import annotations
+
+import tempfile
+
+import pytest
+import torch
+import torch._dynamo
+from accelerate.state import AcceleratorState
+
+from src.benchmarks import compose_bench_config
+from src.build import build_trainer
+from src.training.compile import compile_enabled, compile_targets, dynamo_counts
+
+SIZES = {"tiny": ["data.batch_size=2", "data.segment_seconds=0.5"],
+         "demo": ["data.batch_size=2", "data.segment_seconds=0.64"]}
+
+
+def _trainer(preset: str, run_dir: str, *overrides: str) -> Trainer:
+    AcceleratorState._reset_state(True)  # a test elsewhere may have set another mixed precision
+    cfg = compose_bench_config([f"preset={preset}", "trainer.cpu=true", *SIZES[preset], *overrides], run_dir)
+    return build_trainer(cfg)
+
+
+def _steps(trainer: Trainer, n: int) -> None:
+    batches = trainer._batches()
+    for _ in range(n):
+        logs = trainer.train_step([next(batches)])
+        assert logs is not None
+        trainer._after_step(logs)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("preset", ["tiny", "demo"])
+def test_compiled_training_has_no_graph_break_and_no_recompilation(preset):
+    torch._dynamo.reset()
+    torch._dynamo.utils.counters.clear()
+    with tempfile.TemporaryDirectory() as run_dir:
+        trainer = _trainer(preset, run_dir, "trainer.compile=true", "trainer.compile_backend=eager",
+                           "trainer.warmup_steps=1")  # step 0 reconstruction only, adversarial from step 1
+        assert trainer.compiled == list(compile_targets(trainer.codec_raw, trainer.discs_raw, trainer.recon))
+        _steps(trainer, 2)  # warm-up: both phases traced
+        trainer.codec.eval()
+        with torch.no_grad():
+            trainer.codec(torch.randn(1, 1, 16000))
+        trainer.codec.train()
+        warm = dynamo_counts()
+        assert warm["graph_breaks"] == 0
+        assert warm["graphs"] >= len(trainer.compiled)  # every target was traced
+        _steps(trainer, 2)  # new data, same shapes
+        trainer.codec.eval()
+        with torch.no_grad():
+            trainer.codec(torch.randn(1, 1, 16000))
+        assert dynamo_counts() == warm  # no graph break, no recompilation after warm-up
+
+
+def test_compile_setting_is_checked():
+    cpu, cuda = torch.device("cpu"), torch.device("cuda")
+    assert compile_enabled(True, cpu) and not compile_enabled(False, cuda)
+    assert compile_enabled("auto", cuda) and not compile_enabled("auto", cpu)
+    with pytest.raises(ValueError, match="trainer.compile"):
+        compile_enabled("yes please", cpu)
+
+
+def test_compiled_modules_keep_their_state_dict_keys():
+    """Checkpoints of a compiled run load into an eager codec: compiling in place adds no `_orig_mod.`."""
+    with tempfile.TemporaryDirectory() as run_dir:
+        eager = _trainer("tiny", run_dir)
+        keys = set(eager.codec_raw.state_dict())
+    with tempfile.TemporaryDirectory() as run_dir:
+        compiled = _trainer("tiny", run_dir, "trainer.compile=true", "trainer.compile_backend=eager")
+        assert set(compiled.codec_raw.state_dict()) == keys
+
+
+@pytest.mark.slow
+def test_toy_run_trains_compiled(tmp_path):
+    """The trainer's compile hook on the toy components: a full (short) fit, every target traced, no break."""
+    from tests.training.helpers import toy_config
+
+    torch._dynamo.reset()
+    torch._dynamo.utils.counters.clear()
+    AcceleratorState._reset_state(True)
+    trainer = build_trainer(toy_config(tmp_path, "trainer.compile=true", "trainer.compile_backend=eager",
+                                 "trainer.max_steps=3", "trainer.warmup_steps=1"))
+    summary = trainer.fit()
+    assert summary is not None and trainer.step == 3 and trainer.nonfinite_total == 0
+    counts = dynamo_counts()
+    assert counts["graph_breaks"] == 0 and counts["graphs"] >= len(trainer.compiled)
