@@ -103,7 +103,7 @@ def check_val_metrics(cfg: DictConfig) -> list[str]:
     if unknown:
         return [(f"trainer.val_metrics={list(names)}: unknown metric(s) {unknown}; choose from {sorted(METRICS)} "
                  "([] = validate on the loss terms only)")]
-    problems = [_unimportable(name, *METRICS[name][:2]) for name in names]
+    problems = [_unimportable(name, METRICS[name].module, METRICS[name].cls) for name in names]
     problems = [p for p in problems if p]
     return problems + (_int(cfg, "trainer.val_items", 1, " when trainer.val_metrics is not empty")
                        if len(names) else [])

@@ -16,6 +16,7 @@ from accelerate.state import AcceleratorState
 from src.benchmarks import compose_bench_config
 from src.build import build_trainer
 from src.training.compile import compile_enabled, compile_targets, dynamo_counts
+from src.training.trainer import Trainer
 
 SIZES = {"tiny": ["data.batch_size=2", "data.segment_seconds=0.5"],
          "demo": ["data.batch_size=2", "data.segment_seconds=0.64"]}

@@ -15,7 +15,7 @@ def test_an_unloadable_metric_fails_at_start_up(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "src.metrics.stoi", None)  # `import src.metrics.stoi` now fails
     run_dir = tmp_path / "run"
     cfg = toy_config(run_dir, "trainer.val_metrics=[mel_distance,stoi]")
-    with pytest.raises(ConfigError, match=r"trainer.val_metrics=.*'stoi' cannot be loaded"):
+    with pytest.raises(ConfigError, match=r"trainer\.val_metrics=.*stoi"):
         _train_and_score(cfg, multirun=False)
     assert not run_dir.exists()
 
