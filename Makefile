@@ -66,7 +66,7 @@ test-slow: setup-dev
 # One style (pyproject.toml [tool.ruff]): the lint with the line-length rule (E501) on, and the formatter's
 # check. The same checks run in .pre-commit-config.yaml. `make format` rewrites the files.
 lint:
-	$(PYTHON) -m ruff check --extend-select E501 src tests
+	$(PYTHON) -m ruff check src tests
 	$(PYTHON) -m ruff format --check src tests
 
 format:

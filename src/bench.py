@@ -3,6 +3,7 @@
 Each benchmark lives in src/benchmarks/<name>.py and exposes `main(overrides: list[str]) -> dict`,
 writing its figures to bench/<name>.json unless `out=<path>` is given.
 """
+
 from __future__ import annotations
 
 import importlib

@@ -8,6 +8,7 @@ chunk length (DAC's known chunked-inference artefact). Receptive fields are meas
 file's edge and is reported as unbounded, and then a fixed `context_seconds` is used (docs/speed_inference.md
 gives the measured difference).
 """
+
 from __future__ import annotations
 
 import copy
@@ -68,15 +69,22 @@ def receptive_field(codec) -> dict[str, Context]:
         for frames in PROBE_FRAMES:
             mid = frames // 2
             if part == "encoder":
-                lo, hi = _probe(encoder, frames * hop, codec.channels, slice(mid, mid + 1),
-                                param.device, param.dtype)
+                lo, hi = _probe(encoder, frames * hop, codec.channels, slice(mid, mid + 1), param.device, param.dtype)
                 left, right = math.ceil((mid * hop - lo) / hop), math.ceil((hi + 1 - (mid + 1) * hop) / hop)
                 edge_lo, edge_hi = lo == 0, hi == frames * hop - 1
             else:
+
                 def fn(z):
                     return head(decoder(z))
-                lo, hi = _probe(fn, frames, int(codec.decoder.latent_dim),
-                                slice(mid * hop, (mid + 1) * hop), param.device, param.dtype)
+
+                lo, hi = _probe(
+                    fn,
+                    frames,
+                    int(codec.decoder.latent_dim),
+                    slice(mid * hop, (mid + 1) * hop),
+                    param.device,
+                    param.dtype,
+                )
                 left, right, edge_lo, edge_hi = mid - lo, hi - mid, lo == 0, hi == frames - 1
             if not (edge_lo or edge_hi):
                 break
@@ -102,8 +110,9 @@ def _chunk_frames(codec, chunk_seconds: float) -> int:
     return max(1, round(chunk_seconds * codec.frame_rate))
 
 
-def encode_chunked(codec, wav, chunk_seconds: float, context_seconds: float | None = None,
-                   n_quantizers: int | None = None) -> Tensor:
+def encode_chunked(
+    codec, wav, chunk_seconds: float, context_seconds: float | None = None, n_quantizers: int | None = None
+) -> Tensor:
     """wav: (B, C, T) -> codes (B, n_q, ceil(T / hop)), encoding chunk_seconds at a time plus context."""
     wav = codec.pad_to_hop(codec.as_input(wav))
     hop, n_frames, step = codec.hop_length, wav.shape[-1] // codec.hop_length, _chunk_frames(codec, chunk_seconds)
@@ -112,13 +121,14 @@ def encode_chunked(codec, wav, chunk_seconds: float, context_seconds: float | No
     for a in range(0, n_frames, step):
         b = min(n_frames, a + step)
         s, e = max(0, a - left), min(n_frames, b + right)  # clipped at the file's edges: same padding there
-        codes = codec.encode(wav[..., s * hop: e * hop], n_quantizers=n_quantizers)
-        pieces.append(codes[..., a - s: b - s])
+        codes = codec.encode(wav[..., s * hop : e * hop], n_quantizers=n_quantizers)
+        pieces.append(codes[..., a - s : b - s])
     return torch.cat(pieces, dim=-1)
 
 
-def decode_chunked(codec, codes, chunk_seconds: float, length: int | None = None,
-                   context_seconds: float | None = None, **decode_kwargs) -> Tensor:
+def decode_chunked(
+    codec, codes, chunk_seconds: float, length: int | None = None, context_seconds: float | None = None, **decode_kwargs
+) -> Tensor:
     """codes: (B, n_q, F) -> wav (B, C, F * hop) cropped to `length`, decoding chunk_seconds at a time."""
     codes = codec._as_codes(codes, length)
     hop, n_frames, step = codec.hop_length, codes.shape[-1], _chunk_frames(codec, chunk_seconds)
@@ -128,6 +138,6 @@ def decode_chunked(codec, codes, chunk_seconds: float, length: int | None = None
         b = min(n_frames, a + step)
         s, e = max(0, a - left), min(n_frames, b + right)
         wav = codec.decode(codes[..., s:e], **decode_kwargs)
-        pieces.append(wav[..., (a - s) * hop: (b - s) * hop])
+        pieces.append(wav[..., (a - s) * hop : (b - s) * hop])
     wav = torch.cat(pieces, dim=-1)
     return wav[..., :length] if length is not None else wav

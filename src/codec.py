@@ -4,6 +4,7 @@ Component contracts: the abstract bases src/encoder/base.py, src/quantizer/base.
 src/head/base.py (shapes in their docstrings). The Codec checks at build time that each component declares
 its contract (`_check_contracts`, naming what is missing) and that sizes agree (`_check_wiring`).
 """
+
 from __future__ import annotations
 
 import numbers
@@ -51,16 +52,22 @@ class Codec(nn.Module):
     # ------------------------------------------------------------------ wiring
     def _check_contracts(self) -> None:
         """Each component declares what its role's base asks for (ContractError naming the member)."""
-        for role, part, base in (("encoder", self.encoder, Encoder), ("quantizer", self.quantizer, Quantizer),
-                                 ("decoder", self.decoder, Decoder), ("head", self.head, Head)):
+        for role, part, base in (
+            ("encoder", self.encoder, Encoder),
+            ("quantizer", self.quantizer, Quantizer),
+            ("decoder", self.decoder, Decoder),
+            ("head", self.head, Head),
+        ):
             check_component(role, part, base)
         q = self.quantizer
         if q.is_discrete:  # encode/decode are what Codec.encode/decode call
             check_component("quantizer", q, DiscreteQuantizer)
         names = q.aux_loss_names
         if not isinstance(names, tuple) or not all(isinstance(n, str) and n for n in names):
-            raise ContractError(f"quantizer {type(q).__module__}.{type(q).__qualname__} declares "
-                                f"aux_loss_names={names!r}: {AUX_LOSS_HOW}")
+            raise ContractError(
+                f"quantizer {type(q).__module__}.{type(q).__qualname__} declares "
+                f"aux_loss_names={names!r}: {AUX_LOSS_HOW}"
+            )
 
     def _check_wiring(self) -> None:
         enc, q, dec, head = self.encoder, self.quantizer, self.decoder, self.head
@@ -135,17 +142,21 @@ class Codec(nn.Module):
         if wav.dtype in PCM_SCALE:
             wav = wav.to(torch.float32) * PCM_SCALE[wav.dtype]
         elif not wav.dtype.is_floating_point:
-            raise TypeError(f"Codec cannot take wav of dtype {wav.dtype}: give float audio in [-1, 1], or int16 / "
-                            "int32 PCM (scaled by 1/32768 / 1/2^31)")
+            raise TypeError(
+                f"Codec cannot take wav of dtype {wav.dtype}: give float audio in [-1, 1], or int16 / "
+                "int32 PCM (scaled by 1/32768 / 1/2^31)"
+            )
         self._check_input(wav)
         if wav.shape[-1] == 0:
             raise ValueError(f"wav is empty (shape {tuple(wav.shape)}): the codec needs at least one sample")
         bad = ~torch.isfinite(wav)
         if bad.any():
             b, c, t = (int(i) for i in bad.nonzero()[0])
-            raise ValueError(f"wav holds {int(bad.sum())} non-finite sample(s) (NaN/Inf), the first at batch {b}, "
-                             f"channel {c}, sample {t}: the codes of that frame and every later one would be "
-                             "garbage. Clean the input (e.g. torch.nan_to_num) or drop the file")
+            raise ValueError(
+                f"wav holds {int(bad.sum())} non-finite sample(s) (NaN/Inf), the first at batch {b}, "
+                f"channel {c}, sample {t}: the codes of that frame and every later one would be "
+                "garbage. Clean the input (e.g. torch.nan_to_num) or drop the file"
+            )
         param = self._param()
         return wav.to(device=param.device, dtype=param.dtype)
 
@@ -170,9 +181,11 @@ class Codec(nn.Module):
                 raise TypeError(f"length must be an integer number of samples (or None); got {length!r}")
             most = frames * self.hop_length
             if not 1 <= length <= most:
-                raise ValueError(f"length={length} is impossible for {frames} frames: it must be in [1, {most}] "
-                                 f"(frames x hop = {frames} x {self.hop_length}); pass the encoded input's length "
-                                 "T, or None for all F x hop samples")
+                raise ValueError(
+                    f"length={length} is impossible for {frames} frames: it must be in [1, {most}] "
+                    f"(frames x hop = {frames} x {self.hop_length}); pass the encoded input's length "
+                    "T, or None for all F x hop samples"
+                )
         return codes.to(self._param().device)
 
     def forward(
@@ -210,8 +223,13 @@ class Codec(nn.Module):
         return self.quantizer.encode(z, n_quantizers=n_quantizers)
 
     @torch.no_grad()
-    def decode(self, codes: Tensor, length: int | None = None, bandwidth_id: Tensor | None = None,
-               chunk_seconds: float | None = None) -> Tensor:
+    def decode(
+        self,
+        codes: Tensor,
+        length: int | None = None,
+        bandwidth_id: Tensor | None = None,
+        chunk_seconds: float | None = None,
+    ) -> Tensor:
         """codes: (B, n_q, F) (any n_q <= n_codebooks) -> wav (B, C, F * hop), cropped to `length`
         (1 <= length <= F * hop; anything else is an error, not a silent crop). chunk_seconds: decode that
         much at a time, with context, in bounded memory (src/chunked.py)."""

@@ -1,4 +1,5 @@
 """Compose the training config outside `@hydra.main` (summary, tests, notebooks, Codec tooling)."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -3,6 +3,7 @@
 Importing this module registers nothing: the entry points and the build layer call register_resolvers()
 before they compose or resolve a config (an import with a side effect hid which module needed it).
 """
+
 from __future__ import annotations
 
 import math

@@ -6,6 +6,7 @@ abstract methods. Components normally inherit the base, so a missing method alre
 these checks also cover components that do not inherit it (e.g. trusted third-party classes), and attributes
 that an `__init__` forgot to set. The error names the component, the missing member, and how to add it.
 """
+
 from __future__ import annotations
 
 import abc

@@ -3,6 +3,7 @@
 Writes metrics.json, per_item.csv (and optionally W&B logs) into the output directory and prints a
 table. Only this module sees the DictConfig; metrics take plain arguments.
 """
+
 from __future__ import annotations
 
 import csv
@@ -41,7 +42,9 @@ def pair_jobs(reference_dir: str | Path, decoded_dir: str | Path, max_items: int
     refs = sorted(p for p in ref_root.rglob("*") if p.suffix.lower() in AUDIO_EXTENSIONS)
     if not refs:
         raise FileNotFoundError(f"reference_dir={ref_root} holds no audio ({', '.join(sorted(AUDIO_EXTENSIONS))})")
-    decoded = {p.relative_to(dec_root).with_suffix(""): p for p in dec_root.rglob("*") if p.suffix.lower() in AUDIO_EXTENSIONS}
+    decoded = {
+        p.relative_to(dec_root).with_suffix(""): p for p in dec_root.rglob("*") if p.suffix.lower() in AUDIO_EXTENSIONS
+    }
     jobs, missing = [], []
     for ref in refs[:max_items] if max_items else refs:
         rel = ref.relative_to(ref_root)
@@ -134,8 +137,10 @@ def format_table(result: dict) -> str:
         failed = agg.get("codec_failed", 0)
         lines.append(f"{name:<14}{mean:>10}{ci:>10}{agg['n']:>6}{agg['n_excluded']:>6}{failed:>8}  {better}")
     if any(agg.get("codec_failed") for agg in result["metrics"].values()):
-        lines.append("failed = decoded signals that were empty, non-finite or silent, scored at the metric's worst "
-                     "value (counted in n)")
+        lines.append(
+            "failed = decoded signals that were empty, non-finite or silent, scored at the metric's worst "
+            "value (counted in n)"
+        )
     br = result.get("bitrate") or {}
     if br.get("bitrate_nominal") is not None:
         lines.append(f"bitrate: nominal {br['bitrate_nominal']:.1f} bit/s, entropy {br['bitrate_entropy']:.1f} bit/s")
@@ -178,8 +183,19 @@ def library_versions() -> dict[str, str | None]:
     from importlib.metadata import PackageNotFoundError, version
 
     found = {}
-    for pkg in ("pesq", "pystoi", "resemblyzer", "librosa", "soxr", "numpy", "scipy", "torch",
-                "speechmos", "onnxruntime", "pocketsphinx"):
+    for pkg in (
+        "pesq",
+        "pystoi",
+        "resemblyzer",
+        "librosa",
+        "soxr",
+        "numpy",
+        "scipy",
+        "torch",
+        "speechmos",
+        "onnxruntime",
+        "pocketsphinx",
+    ):
         try:
             found[pkg] = version(pkg)
         except PackageNotFoundError:

@@ -5,6 +5,7 @@ RunDirGuard: before Hydra writes anything into the run directory (.hydra/, train
 SweepStatus: a multirun catches each job's failure (error.txt, so that the grid goes on); at the end of the
   sweep it says how many jobs failed and exits non-zero, so that `make ablate` and CI see the failure.
 """
+
 from __future__ import annotations
 
 import logging
@@ -44,6 +45,7 @@ def failed_jobs(sweep_dir: Path, since: float) -> tuple[list[str], int]:
     """-> (names of the jobs of this sweep that wrote error.txt, number of jobs run) under sweep_dir;
     a job counts when Hydra wrote its .hydra/overrides.yaml at or after `since` (a file's mtime, not the
     directory's: a sweep re-run into the same dir rewrites the files in place)."""
+
     def written(path: Path) -> bool:
         return path.is_file() and path.stat().st_mtime >= since
 
@@ -64,7 +66,9 @@ class SweepStatus(Callback):
         if not failed:
             print(f"sweep {sweep_dir}: {n_jobs} job(s), none failed", file=sys.stderr)
             return
-        print(f"error: sweep {sweep_dir}: {len(failed)} of {n_jobs} job(s) failed (jobs {', '.join(failed)}); each "
-              f"traceback is in <job>/{ERROR_FILE}, and `python -m src.report {sweep_dir}` shows them as failed rows",
-              file=sys.stderr)
+        print(
+            f"error: sweep {sweep_dir}: {len(failed)} of {n_jobs} job(s) failed (jobs {', '.join(failed)}); each "
+            f"traceback is in <job>/{ERROR_FILE}, and `python -m src.report {sweep_dir}` shows them as failed rows",
+            file=sys.stderr,
+        )
         raise SystemExit(1)

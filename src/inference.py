@@ -4,6 +4,7 @@ A weight-normed conv recomputes `g * v / ||v||` on every call (parametrizations)
 (the legacy `torch.nn.utils.weight_norm` that the official DAC/EnCodec/Vocos code uses). For inference the
 product is a constant: computing it once removes one norm, one division and one multiply per conv and call.
 """
+
 from __future__ import annotations
 
 import torch

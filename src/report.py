@@ -7,6 +7,7 @@ and prints the markdown table. A failed job is a row carrying its error, never a
 `--baseline <run_dir>` (repeatable) adds reference rows, e.g. a published codec converted with
 `python -m src.convert` and scored with `python -m src.evaluate run_dir=<it>` (docs/published_checkpoints.md).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,10 +25,12 @@ from src.reporting.table import (
     to_markdown,
 )
 
-LEGEND = ("Train columns: the last `split=train` line of metrics.jsonl. Eval columns: mean ± 95% CI over "
-          "the test items; `excl.` = items whose reference the metric could not score (not averaged in); "
-          "`codec-failed` = items whose decoded audio was empty, non-finite or silent (averaged in at the "
-          "metric's worst value).")
+LEGEND = (
+    "Train columns: the last `split=train` line of metrics.jsonl. Eval columns: mean ± 95% CI over "
+    "the test items; `excl.` = items whose reference the metric could not score (not averaged in); "
+    "`codec-failed` = items whose decoded audio was empty, non-finite or silent (averaged in at the "
+    "metric's worst value)."
+)
 REPORT_FILES = ("report.md", "report.csv", "bitrate_vs_quality.png", "training_curves.png")
 
 
@@ -55,8 +58,9 @@ def render_markdown(sweep_dir: Path, jobs: list[JobRecord]) -> str:
     return "\n".join(lines)
 
 
-def write_report(sweep_dir: str | Path, out_dir: str | Path | None = None, plots: bool = True,
-                 baselines=()) -> dict[str, Path]:
+def write_report(
+    sweep_dir: str | Path, out_dir: str | Path | None = None, plots: bool = True, baselines=()
+) -> dict[str, Path]:
     """Write the report files; returns {file name: path}. Raises only when there is no job at all.
     baselines: run directories added as reference rows after the sweep's jobs."""
     sweep_dir = resolve_sweep_dir(sweep_dir)
@@ -87,9 +91,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("sweep_dir", help="multirun/<date>/<time> (or multirun/ for the newest sweep)")
     parser.add_argument("--out", default=None, help="output dir (default: <sweep_dir>/report)")
     parser.add_argument("--no-plots", action="store_true", help="table only (skips matplotlib)")
-    parser.add_argument("--baseline", action="append", default=[], metavar="RUN_DIR",
-                        help="an evaluated run dir shown as a reference row (repeatable), e.g. a converted "
-                             "published codec")
+    parser.add_argument(
+        "--baseline",
+        action="append",
+        default=[],
+        metavar="RUN_DIR",
+        help="an evaluated run dir shown as a reference row (repeatable), e.g. a converted published codec",
+    )
     args = parser.parse_args(argv)
     try:
         written = write_report(args.sweep_dir, args.out, plots=not args.no_plots, baselines=args.baseline)

@@ -8,6 +8,7 @@ class or function under a prefix the user adds on the command line (`trusted_tar
 `load_codec(path, trusted_targets=[...])`). Anything else is refused before anything is called, naming the
 key path and the target. See docs/security.md.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -19,8 +20,15 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 
 # The packages whose classes a run's config may build: the codec's roles, the data modules and (for
 # tools that rebuild a training setup from a file) the discriminators and losses.
-PROJECT_PREFIXES = ("src.encoder", "src.quantizer", "src.decoder", "src.head", "src.discriminator",
-                    "src.loss", "src.data")
+PROJECT_PREFIXES = (
+    "src.encoder",
+    "src.quantizer",
+    "src.decoder",
+    "src.head",
+    "src.discriminator",
+    "src.loss",
+    "src.data",
+)
 # Library classes a run's config names besides the components: the optimizers and LR schedulers of
 # conf/optim (`_partial_` nodes). Classes only: their functions are not reachable from a file.
 LIBRARY_PREFIXES = ("torch.optim",)
@@ -62,9 +70,11 @@ def check_target(target, key: str, prefixes: Sequence[str]) -> None:
     user's prefix, a function) DEFINED under `prefixes`: `src.encoder.seanet.nn.Linear`, an imported
     name reached through a project module, is refused too."""
     where = f"`{key}` = {target!r}"
-    fix = (f"a run's config may only build classes defined under {', '.join(p + '.' for p in prefixes)}; "
-           "if you trust this code, add its prefix on the command line (trusted_targets=[<prefix>] for "
-           "src.evaluate, load_codec(path, trusted_targets=[...])). See docs/security.md")
+    fix = (
+        f"a run's config may only build classes defined under {', '.join(p + '.' for p in prefixes)}; "
+        "if you trust this code, add its prefix on the command line (trusted_targets=[<prefix>] for "
+        "src.evaluate, load_codec(path, trusted_targets=[...])). See docs/security.md"
+    )
     if not isinstance(target, str) or not _DOTTED.fullmatch(target) or not _under(target, prefixes):
         raise UnsafeTargetError(f"refused {where}: {fix}")
     try:
@@ -72,7 +82,9 @@ def check_target(target, key: str, prefixes: Sequence[str]) -> None:
     except (ImportError, AttributeError) as err:
         raise UnsafeTargetError(f"{where} cannot be found ({err}): {fix}") from err
     callable_ok = inspect.isclass(obj) or (
-        (inspect.isfunction(obj) or inspect.ismethod(obj)) and _under(target, [p for p in prefixes if p not in PROJECT_PREFIXES + LIBRARY_PREFIXES]))
+        (inspect.isfunction(obj) or inspect.ismethod(obj))
+        and _under(target, [p for p in prefixes if p not in PROJECT_PREFIXES + LIBRARY_PREFIXES])
+    )
     if not callable_ok:
         raise UnsafeTargetError(f"refused {where}: it is a {type(obj).__name__}, not a component class; {fix}")
     defined = f"{obj.__module__}.{obj.__qualname__}"
@@ -123,8 +135,11 @@ def targets_outside_allowlist(cfg) -> list[str]:
     def walk(node):
         if isinstance(node, Mapping):
             target = node.get("_target_")
-            if isinstance(target, str) and not _under(target, PROJECT_PREFIXES + LIBRARY_PREFIXES) \
-                    and target not in found:
+            if (
+                isinstance(target, str)
+                and not _under(target, PROJECT_PREFIXES + LIBRARY_PREFIXES)
+                and target not in found
+            ):
                 found.append(target)
             for v in node.values():
                 walk(v)

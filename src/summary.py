@@ -6,6 +6,7 @@ or with `format=json` one JSON object (scripts rely on its keys):
  "params": {"encoder", "quantizer", "decoder", "head", "total"}, "discriminators": {name: params}}.
 Generator counts are TRAINABLE parameters (EMA codebooks are buffers and count 0).
 """
+
 from __future__ import annotations
 
 import json
@@ -48,7 +49,10 @@ def format_table(summary: dict) -> str:
         ("sample rate", f"{summary['sample_rate']} Hz"),
         ("hop length", str(summary["hop_length"])),
         ("frame rate", f"{summary['frame_rate']:.2f} Hz"),
-        ("codebooks", f"{summary['n_codebooks']} x {summary['codebook_size']}" if summary["n_codebooks"] else "continuous"),
+        (
+            "codebooks",
+            f"{summary['n_codebooks']} x {summary['codebook_size']}" if summary["n_codebooks"] else "continuous",
+        ),
         ("nominal bitrate", f"{summary['bitrate_bps']:.0f} bps" if summary["bitrate_bps"] else "-"),
     ]
     rows += [(f"params/{k}", f"{v:,}") for k, v in summary["params"].items()]

@@ -15,6 +15,7 @@ with its swept choices, and a failing job writes `error.txt` into its directory 
 (the sweep report shows it as a failed row). The return value, the last validation mel distance, is the
 objective an Optuna sweeper minimises.
 """
+
 from __future__ import annotations
 
 import logging
@@ -72,8 +73,13 @@ def _post_eval(cfg: DictConfig, multirun: bool) -> None:
     # the run's config.yaml is read back as data (allowlisted); the components this trusted command line
     # chose outside the project's packages are trusted by name, so the user's own codec still evaluates
     trusted = ",".join(f"'{t}'" for t in targets_outside_allowlist(cfg))
-    overrides = [f"run_dir={cfg.run_dir}", f"metrics={p.metrics}", f"max_items={p.max_items or 'null'}",
-                 f"num_workers={'null' if workers is None else workers}", f"trusted_targets=[{trusted}]"]
+    overrides = [
+        f"run_dir={cfg.run_dir}",
+        f"metrics={p.metrics}",
+        f"max_items={p.max_items or 'null'}",
+        f"num_workers={'null' if workers is None else workers}",
+        f"trusted_targets=[{trusted}]",
+    ]
     evaluate(compose(config_name="evaluate", overrides=overrides))
 
 

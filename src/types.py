@@ -3,6 +3,7 @@
 Every component returns one of these dataclasses, never a tuple whose length
 depends on flags. Tensors are channel-first at every boundary.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -57,9 +58,7 @@ class DiscriminatorOutput:
 
     def __post_init__(self) -> None:
         if len(self.logits) != len(self.fmaps):
-            raise ValueError(
-                f"DiscriminatorOutput: {len(self.logits)} logits but {len(self.fmaps)} feature-map lists"
-            )
+            raise ValueError(f"DiscriminatorOutput: {len(self.logits)} logits but {len(self.fmaps)} feature-map lists")
 
 
 def scalar(x: Tensor | float) -> float:

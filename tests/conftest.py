@@ -1,4 +1,5 @@
 """Shared test settings: one thread per process (CI has 2 cores), deterministic seeds, offline W&B."""
+
 import os
 import sys
 from pathlib import Path

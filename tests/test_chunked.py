@@ -1,4 +1,5 @@
 """Chunked encode/decode of a 60 s file against whole-file encoding (src/chunked.py)."""
+
 import pytest
 import torch
 
@@ -25,8 +26,9 @@ def test_causal_codec_chunks_give_whole_file_codes():
     whole = codec.encode(wav)
     assert torch.equal(codec.encode(wav, chunk_seconds=5.0), whole)
     n = wav.shape[-1]
-    torch.testing.assert_close(codec.decode(whole, length=n, chunk_seconds=5.0),
-                               codec.decode(whole, length=n), atol=1e-5, rtol=0)
+    torch.testing.assert_close(
+        codec.decode(whole, length=n, chunk_seconds=5.0), codec.decode(whole, length=n), atol=1e-5, rtol=0
+    )
 
 
 def test_noncausal_codec_within_margin():
@@ -43,6 +45,7 @@ def test_noncausal_codec_within_margin():
     diff = (codec.decode(whole, length=n, chunk_seconds=5.0) - codec.decode(whole, length=n)).abs().max()
     assert diff < 1e-4
     from src.chunked import encode_chunked
+
     no_context = encode_chunked(codec, wav, 5.0, context_seconds=0.0)
     assert (no_context != whole).any()
 

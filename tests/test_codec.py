@@ -2,6 +2,7 @@
 
 A NaN used to turn every later frame's codes into 0, length=-5 cropped 5 samples off, and a length beyond
 F x hop was cut silently; numpy, int16 and float64 input are converted (int16 scaled by 1/32768)."""
+
 import numpy as np
 import pytest
 import torch

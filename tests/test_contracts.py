@@ -59,8 +59,14 @@ class NoAuxNames(Quantizer):
 
 
 def codec(quantizer=None, **parts):
-    return Codec(parts.get("encoder", Enc()), quantizer or Identity(D), parts.get("decoder", Dec()),
-                 parts.get("head", Hd()), sample_rate=8000, channels=1)
+    return Codec(
+        parts.get("encoder", Enc()),
+        quantizer or Identity(D),
+        parts.get("decoder", Dec()),
+        parts.get("head", Hd()),
+        sample_rate=8000,
+        channels=1,
+    )
 
 
 def test_conforming_components_build_and_run():
@@ -69,9 +75,12 @@ def test_conforming_components_build_and_run():
 
 
 def test_quantizer_without_aux_loss_names_fails_at_build_not_at_the_first_step():
-    with pytest.raises(ContractError, match=r"quantizer tests\.test_contracts\.NoAuxNames does not declare "
-                                            r"aux_loss_names: add a class attribute aux_loss_names = .*"
-                                            r"see src/quantizer/base\.py"):
+    with pytest.raises(
+        ContractError,
+        match=r"quantizer tests\.test_contracts\.NoAuxNames does not declare "
+        r"aux_loss_names: add a class attribute aux_loss_names = .*"
+        r"see src/quantizer/base\.py",
+    ):
         codec(NoAuxNames())
 
 
@@ -90,8 +99,11 @@ def test_missing_attribute_is_named_with_how_to_add_it():
         latent_dim = D
         forward = Enc.forward
 
-    with pytest.raises(ContractError, match=r"encoder .*Hopless does not declare hop_length: set self\.hop_length"
-                                            r".*see src/encoder/base\.py"):
+    with pytest.raises(
+        ContractError,
+        match=r"encoder .*Hopless does not declare hop_length: set self\.hop_length"
+        r".*see src/encoder/base\.py",
+    ):
         codec(encoder=Hopless())
 
 

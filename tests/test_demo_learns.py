@@ -5,6 +5,7 @@ Trainer writes. The thresholds leave a margin over what the preset reached when 
 (step 500 of a 1,500-step run: validation mel loss 0.81 and mel distance 0.18; a 500-step run anneals its
 learning rate by then, so it should do at least as well).
 """
+
 import json
 import subprocess
 import sys
@@ -20,12 +21,21 @@ MAX_VALID_MEL_DISTANCE = 0.22  # the suite's mel distance on `trainer.val_items`
 
 @pytest.mark.slow  # ~2-4 min on 2 CPU cores
 def test_demo_preset_reaches_its_validation_mel_distance(tmp_path):
-    args = ["preset=demo", f"trainer.max_steps={STEPS}", f"trainer.val_every={STEPS}",
-            f"trainer.checkpoint_every={STEPS}", "trainer.demo_every=0", "trainer.val_metrics=[mel_distance]",
-            "logger.wandb.enabled=false", "logger.tensorboard.enabled=false", "logger.progress_bar=false",
-            f"hydra.run.dir={tmp_path}"]
-    done = subprocess.run([sys.executable, "-m", "src.train", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=1800, check=False)
+    args = [
+        "preset=demo",
+        f"trainer.max_steps={STEPS}",
+        f"trainer.val_every={STEPS}",
+        f"trainer.checkpoint_every={STEPS}",
+        "trainer.demo_every=0",
+        "trainer.val_metrics=[mel_distance]",
+        "logger.wandb.enabled=false",
+        "logger.tensorboard.enabled=false",
+        "logger.progress_bar=false",
+        f"hydra.run.dir={tmp_path}",
+    ]
+    done = subprocess.run(
+        [sys.executable, "-m", "src.train", *args], cwd=ROOT, capture_output=True, text=True, timeout=1800, check=False
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     rows = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
     valid = [r for r in rows if r.get("split") == "valid" and r["step"] == STEPS]

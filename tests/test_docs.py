@@ -96,9 +96,7 @@ def test_the_scan_sees_links_and_mentions(tmp_path):
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "c.md").write_text("")
     assert dangling_links(page)[0] == f"{page}:1: no heading #part in missing.md"
-    (tmp_path / "missing.md").write_text(
-        "# Title\n## The part: `x = 1`\n```\n# not a heading\n```\n"
-    )
+    (tmp_path / "missing.md").write_text("# Title\n## The part: `x = 1`\n```\n# not a heading\n```\n")
     assert anchors(tmp_path / "missing.md") == {"title", "the-part-x--1"}
     page.write_text("# Here\n[a](missing.md#the-part-x--1), [c](#here); docs/c.md.\n")
     assert dangling_links(page) == [] and dangling_docs_paths(page, root=tmp_path) == []

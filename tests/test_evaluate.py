@@ -1,4 +1,5 @@
 """src.evaluate in directory-pair mode: matching by relative path, metrics.json / per_item.csv schema."""
+
 import csv
 import json
 
@@ -16,8 +17,12 @@ SR = 16000
 @pytest.fixture
 def dirs(tmp_path):
     ref, dec = tmp_path / "ref", tmp_path / "dec"
-    for name, x in {"a/one": speechlike(1.5, SR, 1), "a/two": speechlike(1.5, SR, 2),
-                    "silent": np.zeros((1, SR)), "lonely": speechlike(1.0, SR, 4)}.items():
+    for name, x in {
+        "a/one": speechlike(1.5, SR, 1),
+        "a/two": speechlike(1.5, SR, 2),
+        "silent": np.zeros((1, SR)),
+        "lonely": speechlike(1.0, SR, 4),
+    }.items():
         (ref / name).parent.mkdir(parents=True, exist_ok=True)
         sf.write(ref / f"{name}.wav", x.T, SR)
         if name != "lonely":  # no decoded file for this one
@@ -39,16 +44,26 @@ def test_pair_jobs_match_by_relative_path(dirs):
 
 def test_directory_pair_mode_outputs(dirs, tmp_path, repo_root):
     out = tmp_path / "eval"
-    cfg = _cfg(repo_root, [f"reference_dir={dirs[0]}", f"decoded_dir={dirs[1]}", f"output_dir={out}",
-                           "metrics=fast", "num_workers=0"])
+    cfg = _cfg(
+        repo_root,
+        [f"reference_dir={dirs[0]}", f"decoded_dir={dirs[1]}", f"output_dir={out}", "metrics=fast", "num_workers=0"],
+    )
     result = evaluate(cfg)
     saved = json.loads((out / "metrics.json").read_text())
     assert saved == json.loads(json.dumps(result)) and set(saved) == {"metrics", "bitrate", "config"}
     names = list(cfg.metrics.names)
     assert list(saved["metrics"]) == names
     for agg in saved["metrics"].values():
-        assert set(agg) == {"mean", "std", "ci95", "n", "n_excluded", "excluded", "codec_failed",
-                            "codec_failed_reasons"}
+        assert set(agg) == {
+            "mean",
+            "std",
+            "ci95",
+            "n",
+            "n_excluded",
+            "excluded",
+            "codec_failed",
+            "codec_failed_reasons",
+        }
         assert agg["n"] + agg["n_excluded"] == 4
     pesq = saved["metrics"]["pesq_wb"]
     assert pesq["n"] == 2 and pesq["excluded"] == {"silent reference": 1, "missing decoded file": 1}
@@ -71,8 +86,10 @@ def test_exactly_one_mode(dirs, repo_root):
 
 
 def test_unknown_metric_in_config(dirs, tmp_path, repo_root):
-    cfg = _cfg(repo_root, [f"reference_dir={dirs[0]}", f"decoded_dir={dirs[1]}", "metrics.names=[pesq_xx]",
-                           f"output_dir={tmp_path}"])
+    cfg = _cfg(
+        repo_root,
+        [f"reference_dir={dirs[0]}", f"decoded_dir={dirs[1]}", "metrics.names=[pesq_xx]", f"output_dir={tmp_path}"],
+    )
     with pytest.raises(ValueError, match="unknown metric"):
         evaluate(cfg)
 
@@ -85,8 +102,10 @@ def test_degenerate_decoded_files_score_worst_and_show_in_the_report(tmp_path, r
 
     ref, dec = tmp_path / "ref", tmp_path / "dec"
     ref.mkdir(), dec.mkdir()
-    speech = {k: speechlike(1.5, SR, seed) for k, seed in (("good", 1), ("silent", 2), ("nan", 3), ("empty", 4),
-                                                            ("zero_bytes", 5))}
+    speech = {
+        k: speechlike(1.5, SR, seed)
+        for k, seed in (("good", 1), ("silent", 2), ("nan", 3), ("empty", 4), ("zero_bytes", 5))
+    }
     for name, x in speech.items():
         sf.write(ref / f"{name}.wav", x.T, SR)
     sf.write(ref / "silent_ref.wav", np.zeros((SR, 1)), SR)
@@ -102,14 +121,27 @@ def test_degenerate_decoded_files_score_worst_and_show_in_the_report(tmp_path, r
     make_job(sweep, 0, ["quantizer=rvq"])
     out = sweep / "0" / "eval"
     names = ["pesq_wb", "stoi", "si_sdr", "mel_distance"]
-    evaluate(_cfg(repo_root, [f"reference_dir={ref}", f"decoded_dir={dec}", f"output_dir={out}",
-                              f"metrics.names=[{','.join(names)}]", "num_workers=0"]))
+    evaluate(
+        _cfg(
+            repo_root,
+            [
+                f"reference_dir={ref}",
+                f"decoded_dir={dec}",
+                f"output_dir={out}",
+                f"metrics.names=[{','.join(names)}]",
+                "num_workers=0",
+            ],
+        )
+    )
     metrics = json.loads((out / "metrics.json").read_text())["metrics"]
     for name in names:
         agg = metrics[name]
         assert agg["codec_failed"] == 4 and agg["n"] == 5, (name, agg)
-        assert agg["codec_failed_reasons"] == {"silent decoded": 1, "non-finite samples in decoded": 1,
-                                               "empty decoded": 2}
+        assert agg["codec_failed_reasons"] == {
+            "silent decoded": 1,
+            "non-finite samples in decoded": 1,
+            "empty decoded": 2,
+        }
         assert agg["excluded"] == {"silent reference": 1}
     assert metrics["pesq_wb"]["mean"] == pytest.approx((4 * 1.0 + _good(out, "pesq_wb")) / 5)
     assert metrics["si_sdr"]["mean"] < -35  # silence no longer scores 0 dB

@@ -1,5 +1,6 @@
 """SweepStatus counts only this sweep's failures: a job re-run into the same sweep dir that now succeeds
 is not blamed for an error.txt left by an earlier attempt, and a job dir from an earlier sweep is not a job."""
+
 import os
 import time
 

@@ -3,6 +3,7 @@
 A cycle hidden in a function-level import (src.build -> src.codec -> src.build) works until someone
 moves an import to the top of a file; the rule in docs/architecture.md is that imports point one way.
 """
+
 from __future__ import annotations
 
 import ast
@@ -44,8 +45,10 @@ def import_graph(src: Path = SRC) -> dict[str, set[str]]:
     """module name -> the src modules it imports (a package's __init__ counts as the package)."""
     files = {_module_name(p, src): p for p in src.rglob("*.py")}
     known = set(files)
-    return {name: _imported(ast.parse(path.read_text(), str(path)), name, path.name == "__init__.py", known)
-            for name, path in files.items()}
+    return {
+        name: _imported(ast.parse(path.read_text(), str(path)), name, path.name == "__init__.py", known)
+        for name, path in files.items()
+    }
 
 
 def find_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -90,8 +93,20 @@ def test_the_graph_sees_function_level_imports(tmp_path):
     assert find_cycles(graph) == [["src.a", "src.b"]]
 
 
-CONFIG_FREE = ("src.training", "src.encoder", "src.quantizer", "src.decoder", "src.head", "src.discriminator",
-               "src.loss", "src.nn", "src.data", "src.metrics", "src.codec", "src.types")
+CONFIG_FREE = (
+    "src.training",
+    "src.encoder",
+    "src.quantizer",
+    "src.decoder",
+    "src.head",
+    "src.discriminator",
+    "src.loss",
+    "src.nn",
+    "src.data",
+    "src.metrics",
+    "src.codec",
+    "src.types",
+)
 
 
 def _config_imports(path: Path) -> set[str]:
@@ -117,4 +132,5 @@ def test_only_entry_points_and_the_build_layer_read_configs():
 def test_src_has_no_import_cycle():
     cycles = find_cycles(import_graph())
     assert not cycles, "import cycles in src/ (imports must point one way, docs/architecture.md):\n" + "\n".join(
-        " <-> ".join(c) for c in cycles)
+        " <-> ".join(c) for c in cycles
+    )

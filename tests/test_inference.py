@@ -1,4 +1,5 @@
 """The inference fast path folds weight norm without changing what the codec computes."""
+
 import copy
 
 import pytest

@@ -1,4 +1,5 @@
 """The notebooks execute end to end on CPU (nbclient), each well under a minute."""
+
 import os
 import time
 from pathlib import Path
@@ -15,8 +16,9 @@ def execute(name: str, env: dict[str, str]) -> nbformat.NotebookNode:
     os.environ.update(env)  # the kernel inherits the environment
     try:
         start = time.perf_counter()
-        NotebookClient(nb, timeout=120, kernel_name="python3",
-                       resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+        NotebookClient(
+            nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}
+        ).execute()
         assert time.perf_counter() - start < 120
     finally:
         for k, v in old.items():

@@ -4,6 +4,7 @@ swap), experiments/<group>/*.yaml extend a conf/<group>/ option, and a few pairs
 Presets select per-preset group options (experiments/<group>/<preset>.yaml) instead of merging loose values
 into whatever option a grid swaps in, so a grid's `quantizer=vq` replaces the whole node.
 """
+
 from pathlib import Path
 
 import pytest
@@ -27,8 +28,9 @@ def variants() -> list[Path]:
     return sorted(p for g in VARIANT_GROUPS for p in (EXPERIMENTS / g).glob("*.yaml"))
 
 
-@pytest.mark.parametrize("preset", [p if p in FAST_PRESETS else pytest.param(p, marks=pytest.mark.slow)
-                                    for p in PRESETS])
+@pytest.mark.parametrize(
+    "preset", [p if p in FAST_PRESETS else pytest.param(p, marks=pytest.mark.slow) for p in PRESETS]
+)
 def test_preset_builds_with_every_job_of_every_basic_grid(preset):
     failures = []
     for grid in sorted(BASIC_GRIDS):
@@ -71,9 +73,18 @@ def test_variant_extends_an_option_of_its_group(path):
 
 # ------------------------------------------------------------------ one real training step
 TRAIN_OVERRIDES = [  # toy data (tests/training/conf), no logging, no validation: one optimiser step only
-    "data=toy", "data.segment_seconds=0.2", "trainer.cpu=true", "trainer.max_steps=1", "trainer.val_metrics=[]",
-    "trainer.log_every=1", "trainer.val_every=0", "trainer.demo_every=0", "trainer.checkpoint_every=1000",
-    "logger.wandb.enabled=false", "logger.tensorboard.enabled=false", "logger.progress_bar=false",
+    "data=toy",
+    "data.segment_seconds=0.2",
+    "trainer.cpu=true",
+    "trainer.max_steps=1",
+    "trainer.val_metrics=[]",
+    "trainer.log_every=1",
+    "trainer.val_every=0",
+    "trainer.demo_every=0",
+    "trainer.checkpoint_every=1000",
+    "logger.wandb.enabled=false",
+    "logger.tensorboard.enabled=false",
+    "logger.progress_bar=false",
 ]
 
 

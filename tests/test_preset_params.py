@@ -3,6 +3,7 @@
 Only the model-zoo components (encoder, decoder, head) are built here, on the meta device (no memory),
 from the config Hydra composes for `preset=<name>` (group options from conf/ and experiments/<group>/).
 """
+
 import pytest
 import torch
 

@@ -1,4 +1,5 @@
 """`python -m src.report <sweep_dir>` end to end on a fake sweep: files written, table printed, no crash."""
+
 import csv
 
 from src.report import REPORT_FILES, main, write_report

@@ -4,6 +4,7 @@ The attack of issue 11: `encoder` writes a protocol-0 (text) pickle with pathlib
 `quantizer` unpickles it with numpy.load(allow_pickle=True), which runs `exec`. Nothing may be written
 and nothing may run; the error names the key and the target.
 """
+
 from pathlib import Path
 
 import pytest
@@ -26,9 +27,12 @@ def _attack_run_dir(tmp_path: Path) -> tuple[Path, Path, Path]:
     run_dir.mkdir()
     pickle_text = f"cbuiltins\nexec\n(Vopen({str(pwned)!r}, 'w').write('owned')\ntR."
     config = {
-        "sample_rate": 16000, "channels": 1,
-        "encoder": {"_target_": "pathlib.Path.write_text",
-                    "_args_": [{"_target_": "pathlib.Path", "_args_": [str(payload)]}, pickle_text]},
+        "sample_rate": 16000,
+        "channels": 1,
+        "encoder": {
+            "_target_": "pathlib.Path.write_text",
+            "_args_": [{"_target_": "pathlib.Path", "_args_": [str(payload)]}, pickle_text],
+        },
         "quantizer": {"_target_": "numpy.load", "file": str(payload), "allow_pickle": True},
         "decoder": {"_target_": "src.decoder.seanet.SEANetDecoder"},
         "head": {"_target_": "src.head.waveform.WaveformHead"},
@@ -60,33 +64,47 @@ def test_evaluate_refuses_the_chain(tmp_path, repo_root, mode):
     run_dir, payload, pwned = _attack_run_dir(tmp_path)
     source = run_dir if mode == "run_dir" else run_dir / "codec.safetensors"
     with pytest.raises(UnsafeTargetError, match=r"encoder\._target_` = 'pathlib\.Path\.write_text'"):
-        evaluate(_evaluate_cfg(repo_root, [f"{mode}={source}", "metrics=fast", "num_workers=0",
-                                          f"output_dir={tmp_path / 'eval'}"]))
+        evaluate(
+            _evaluate_cfg(
+                repo_root, [f"{mode}={source}", "metrics=fast", "num_workers=0", f"output_dir={tmp_path / 'eval'}"]
+            )
+        )
     assert not payload.exists() and not pwned.exists() and not (tmp_path / "eval").exists()
 
 
 SEANET = {"_target_": "src.encoder.seanet.SEANetEncoder"}
 
 
-@pytest.mark.parametrize("config, key, target", [
-    # a target hidden where Hydra instantiates recursively: a nested node, a list item, _args_, _partial_
-    ({"encoder": {**SEANET, "norm": {"_target_": "os.system", "_args_": ["true"]}}}, "encoder.norm._target_",
-     "os.system"),
-    ({"quantizer": {"_target_": "src.quantizer.rvq.ResidualVQ", "layers": [1, {"_target_": "builtins.exec"}]}},
-     "quantizer.layers[1]._target_", "builtins.exec"),
-    ({"encoder": {**SEANET, "_args_": [{"_target_": "subprocess.run"}]}}, "encoder._args_[0]._target_",
-     "subprocess.run"),
-    ({"encoder": {"_target_": "shutil.rmtree", "_partial_": True}}, "encoder._target_", "shutil.rmtree"),
-    # an interpolation that brings a target into a component node (resolved before the check)
-    ({"encoder": {**SEANET, "x": "${evil}"}, "evil": {"_target_": "os.remove"}}, "encoder.x._target_",
-     "os.remove"),
-    # inside an allowed package, but not a class defined there: an import reached through a project module,
-    # a project function that writes files, a module
-    ({"encoder": {"_target_": "src.encoder.seanet.nn.Linear"}}, "encoder._target_", "src.encoder.seanet.nn.Linear"),
-    ({"data": {"_target_": "src.data.audio.write_audio"}}, "data._target_", "src.data.audio.write_audio"),
-    ({"encoder": {"_target_": "src.encoder.seanet"}}, "encoder._target_", "src.encoder.seanet"),
-    ({"encoder": {"_target_": "src.encoderx.Evil"}}, "encoder._target_", "src.encoderx.Evil"),
-])
+@pytest.mark.parametrize(
+    "config, key, target",
+    [
+        # a target hidden where Hydra instantiates recursively: a nested node, a list item, _args_, _partial_
+        (
+            {"encoder": {**SEANET, "norm": {"_target_": "os.system", "_args_": ["true"]}}},
+            "encoder.norm._target_",
+            "os.system",
+        ),
+        (
+            {"quantizer": {"_target_": "src.quantizer.rvq.ResidualVQ", "layers": [1, {"_target_": "builtins.exec"}]}},
+            "quantizer.layers[1]._target_",
+            "builtins.exec",
+        ),
+        (
+            {"encoder": {**SEANET, "_args_": [{"_target_": "subprocess.run"}]}},
+            "encoder._args_[0]._target_",
+            "subprocess.run",
+        ),
+        ({"encoder": {"_target_": "shutil.rmtree", "_partial_": True}}, "encoder._target_", "shutil.rmtree"),
+        # an interpolation that brings a target into a component node (resolved before the check)
+        ({"encoder": {**SEANET, "x": "${evil}"}, "evil": {"_target_": "os.remove"}}, "encoder.x._target_", "os.remove"),
+        # inside an allowed package, but not a class defined there: an import reached through a project module,
+        # a project function that writes files, a module
+        ({"encoder": {"_target_": "src.encoder.seanet.nn.Linear"}}, "encoder._target_", "src.encoder.seanet.nn.Linear"),
+        ({"data": {"_target_": "src.data.audio.write_audio"}}, "data._target_", "src.data.audio.write_audio"),
+        ({"encoder": {"_target_": "src.encoder.seanet"}}, "encoder._target_", "src.encoder.seanet"),
+        ({"encoder": {"_target_": "src.encoderx.Evil"}}, "encoder._target_", "src.encoderx.Evil"),
+    ],
+)
 def test_every_target_in_the_tree_is_checked(config, key, target):
     with pytest.raises(UnsafeTargetError) as err:
         checked_config(OmegaConf.create(config), path="")
@@ -97,8 +115,14 @@ def test_nothing_is_called_while_checking(tmp_path):
     """The refusal comes from the walk, before Hydra sees the node: a target later in the tree is never
     reached even when an earlier one would have run."""
     marker = tmp_path / "touched"
-    cfg = OmegaConf.create({"encoder": {"_target_": "pathlib.Path.touch",
-                                        "_args_": [{"_target_": "pathlib.Path", "_args_": [str(marker)]}]}})
+    cfg = OmegaConf.create(
+        {
+            "encoder": {
+                "_target_": "pathlib.Path.touch",
+                "_args_": [{"_target_": "pathlib.Path", "_args_": [str(marker)]}],
+            }
+        }
+    )
     with pytest.raises(UnsafeTargetError):
         safe_instantiate(cfg.encoder, "encoder")
     assert not marker.exists()
@@ -168,9 +192,15 @@ def test_the_evaluate_cli_refuses_without_a_traceback(tmp_path, repo_root):
     import sys
 
     run_dir, payload, pwned = _attack_run_dir(tmp_path)
-    done = subprocess.run([sys.executable, "-m", "src.evaluate", f"run_dir={run_dir}", "num_workers=0"],
-                          cwd=repo_root, env={**os.environ, "HYDRA_FULL_ERROR": "0", "OMP_NUM_THREADS": "1"},
-                          capture_output=True, text=True, timeout=300, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "src.evaluate", f"run_dir={run_dir}", "num_workers=0"],
+        cwd=repo_root,
+        env={**os.environ, "HYDRA_FULL_ERROR": "0", "OMP_NUM_THREADS": "1"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr[-3000:]
     assert "`encoder._target_` = 'pathlib.Path.write_text'" in done.stderr
     assert not payload.exists() and not pwned.exists() and not (run_dir / "eval").exists()

@@ -1,4 +1,5 @@
 """`python -m src.summary preset=<name>` matches the published models (issue table), per component."""
+
 import json
 import subprocess
 import sys
@@ -43,11 +44,24 @@ def test_discriminator_sets_match_published():
 
 
 def test_json_format_cli_has_the_documented_keys(repo_root):
-    out = subprocess.run([sys.executable, "-m", "src.summary", "preset=tiny", "format=json"], cwd=repo_root,
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "src.summary", "preset=tiny", "format=json"],
+        cwd=repo_root,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     s = json.loads(out.strip().splitlines()[-1])
-    assert set(s) == {"sample_rate", "hop_length", "frame_rate", "n_codebooks", "codebook_size", "bitrate_bps",
-                      "params", "discriminators"}
+    assert set(s) == {
+        "sample_rate",
+        "hop_length",
+        "frame_rate",
+        "n_codebooks",
+        "codebook_size",
+        "bitrate_bps",
+        "params",
+        "discriminators",
+    }
     assert set(s["params"]) == {"encoder", "quantizer", "decoder", "head", "total"}
     assert s["params"]["total"] == sum(v for k, v in s["params"].items() if k != "total")
 
@@ -76,4 +90,8 @@ def test_experiments_readme_preset_table_is_current(repo_root):
     for preset in ("tiny", "demo", "demo_waveform"):  # not pinned by a paper: compare with the summary itself
         p = summarize([f"preset={preset}"])["params"]
         assert [as_int(c) for c in rows[preset][5:9]] == [
-            p["encoder"], p["quantizer"], p["decoder"] + p["head"], p["total"]], preset
+            p["encoder"],
+            p["quantizer"],
+            p["decoder"] + p["head"],
+            p["total"],
+        ], preset

@@ -1,6 +1,7 @@
 """A real grid end to end on CPU: `ablation=codebook_size preset=tiny`, one step per job, each job
 evaluated by the suite, then the sweep report and the compare_runs notebook; a failing job is recorded
 and makes the sweep (and `make ablate`) exit non-zero."""
+
 import csv
 import json
 import os
@@ -13,15 +14,25 @@ import pytest
 from tests.test_notebooks import execute, outputs_text
 
 ROOT = Path(__file__).resolve().parents[1]
-FAST = ["trainer.max_steps=1", "trainer.val_every=0", "trainer.demo_every=0", "trainer.val_metrics=[]",
-        "logger.wandb.enabled=false", "logger.tensorboard.enabled=false", "logger.progress_bar=false",
-        "post_eval.max_items=3", "post_eval.metrics=fast", "post_eval.num_workers=0"]
+FAST = [
+    "trainer.max_steps=1",
+    "trainer.val_every=0",
+    "trainer.demo_every=0",
+    "trainer.val_metrics=[]",
+    "logger.wandb.enabled=false",
+    "logger.tensorboard.enabled=false",
+    "logger.progress_bar=false",
+    "post_eval.max_items=3",
+    "post_eval.metrics=fast",
+    "post_eval.num_workers=0",
+]
 
 
 def run(args: list[str], **kw) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1", "WANDB_MODE": "offline"}
-    return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False,
-                          timeout=600, **kw)
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=600, **kw
+    )
 
 
 @pytest.fixture(scope="module")
@@ -61,8 +72,18 @@ def test_compare_runs_notebook_reads_the_sweep(tiny_sweep):
 
 def test_a_failing_job_writes_error_txt_and_the_sweep_goes_on(tmp_path):
     sweep = tmp_path / "sweep"
-    proc = run(["-m", "src.train", "-m", "preset=tiny", "quantizer.codebook_size=0,16", *FAST,
-                "post_eval.enabled=false", f"hydra.sweep.dir={sweep}"])
+    proc = run(
+        [
+            "-m",
+            "src.train",
+            "-m",
+            "preset=tiny",
+            "quantizer.codebook_size=0,16",
+            *FAST,
+            "post_eval.enabled=false",
+            f"hydra.sweep.dir={sweep}",
+        ]
+    )
     assert proc.returncode != 0  # the grid went on, but the sweep reports that a job failed
     assert "1 of 2 job(s) failed (jobs 0)" in proc.stderr, proc.stderr[-3000:]
     assert "codebook_size" in (sweep / "0" / "error.txt").read_text()
@@ -86,11 +107,19 @@ def test_a_grid_whose_jobs_all_fail_exits_non_zero(tmp_path):
 def test_make_ablate_fails_and_writes_its_report_in_the_users_sweep_dir(tmp_path, where):
     sweep = tmp_path / f"from_{where}"
     args = " ".join(FAILING_GRID[2:])
-    chosen = [f"SWEEP_DIR={sweep}", f"ARGS={args}"] if where == "SWEEP_DIR" else [f"ARGS={args} hydra.sweep.dir={sweep}"]
+    chosen = (
+        [f"SWEEP_DIR={sweep}", f"ARGS={args}"] if where == "SWEEP_DIR" else [f"ARGS={args} hydra.sweep.dir={sweep}"]
+    )
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1", "WANDB_MODE": "offline"}
-    proc = subprocess.run(["make", "-o", "setup", "ablate", f"PYTHON={sys.executable}", "GRID=codebook_size",
-                           "PRESET=tiny", *chosen], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
-                          check=False)
+    proc = subprocess.run(
+        ["make", "-o", "setup", "ablate", f"PYTHON={sys.executable}", "GRID=codebook_size", "PRESET=tiny", *chosen],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert proc.returncode != 0
     assert f"ablate: report in {sweep}/report/" in proc.stdout, proc.stdout[-2000:] + proc.stderr[-2000:]
     report = (sweep / "report" / "report.md").read_text()

@@ -2,6 +2,7 @@
 not fitted to data (DAC's and BigCodec's gradient-learned codebooks, FSQ's grid) spreads speech-like frames
 over its codebook. The pre-fix tiny (encoder.init=torch, PyTorch's default init) mapped them to 1-4 codes:
 docs/collapse.md."""
+
 import math
 
 import pytest

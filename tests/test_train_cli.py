@@ -1,5 +1,6 @@
 """`python -m src.train` behaves as a Hydra app: --help lists the groups, --cfg job prints the config,
 and a short run writes the run directory that load_codec reads."""
+
 import subprocess
 import sys
 
@@ -11,8 +12,14 @@ from tests.training.helpers import ROOT, TOY_TARGETS, cli_args
 
 
 def _run(*args, timeout=240):
-    return subprocess.run([sys.executable, "-m", "src.train", *args], check=False, cwd=ROOT, capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "src.train", *args],
+        check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def test_help_lists_groups_and_options(tmp_path):
@@ -20,8 +27,13 @@ def test_help_lists_groups_and_options(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     assert "== Configuration groups ==" in done.stdout
     groups = dict(ln.split(": ", 1) for ln in done.stdout.split("== Config ==")[0].splitlines() if ": " in ln)
-    for group, option in (("loss", "balanced"), ("loss", "default"), ("optim", "adam"), ("trainer", "default"),
-                          ("logger", "default")):
+    for group, option in (
+        ("loss", "balanced"),
+        ("loss", "default"),
+        ("optim", "adam"),
+        ("trainer", "default"),
+        ("logger", "default"),
+    ):
         assert option in groups[group].split(", "), (group, groups.get(group))
 
 
@@ -35,8 +47,17 @@ def test_cfg_job_prints_composed_config(tmp_path):
 
 
 def test_run_writes_a_loadable_run_directory_with_loggers(tmp_path):
-    done = _run(*cli_args(tmp_path, "trainer.max_steps=2", "trainer.demo_every=2", "logger.wandb.enabled=true",
-                          "logger.wandb.mode=offline", "logger.tensorboard.enabled=true"), timeout=400)
+    done = _run(
+        *cli_args(
+            tmp_path,
+            "trainer.max_steps=2",
+            "trainer.demo_every=2",
+            "logger.wandb.enabled=true",
+            "logger.wandb.mode=offline",
+            "logger.tensorboard.enabled=true",
+        ),
+        timeout=400,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert list((tmp_path / "wandb").glob("offline-run-*")), "no offline W&B run directory"
     assert list((tmp_path / "tensorboard").glob("events.out.tfevents.*")), "no TensorBoard event file"

@@ -1,4 +1,5 @@
 """Published parameter counts of the WavTokenizer / Vocos presets, and every vocos-area yaml instantiates."""
+
 import math
 
 import pytest
@@ -26,8 +27,14 @@ def compose(repo_root, choices: dict, **top):
 
     The quantizer node only carries the wiring keys every quantizer yaml has (input_dim/output_dim).
     """
-    cfg = OmegaConf.create({"sample_rate": 24000, "channels": 1, "latent_dim": 64,
-                            "quantizer": {"input_dim": "${latent_dim}", "output_dim": "${.input_dim}"}})
+    cfg = OmegaConf.create(
+        {
+            "sample_rate": 24000,
+            "channels": 1,
+            "latent_dim": 64,
+            "quantizer": {"input_dim": "${latent_dim}", "output_dim": "${.input_dim}"},
+        }
+    )
     for group, option in choices.items():
         cfg[group] = OmegaConf.load(repo_root / "conf" / group / f"{option}.yaml")
     return OmegaConf.merge(cfg, top)
@@ -70,8 +77,13 @@ def test_vocos_chain_from_configs_returns_the_input_length(repo_root):
     """mel encoder -> (identity) -> small vocos decoder -> each head: T samples in, T samples out."""
     tiny = {"dim": 32, "intermediate_dim": 48, "num_layers": 1, "num_groups": 8, "adanorm_num_embeddings": 2}
     for head in MINE["head"]:
-        cfg = compose(repo_root, {"encoder": "mel", "decoder": "vocos", "head": head}, latent_dim=100,
-                      decoder=tiny, head={"hop_length": 256})
+        cfg = compose(
+            repo_root,
+            {"encoder": "mel", "decoder": "vocos", "head": head},
+            latent_dim=100,
+            decoder=tiny,
+            head={"hop_length": 256},
+        )
         encoder, decoder, head_m = (instantiate(cfg[g]) for g in ("encoder", "decoder", "head"))
         wav = 0.1 * torch.randn(2, 1, 4 * 256)
         out = head_m(decoder(encoder(wav), bandwidth_id=torch.tensor([1, 0])))

@@ -1,4 +1,5 @@
 """Every preset family at tiny widths (same structure as the preset, a few thousand times fewer weights)."""
+
 from __future__ import annotations
 
 import torch
@@ -12,13 +13,11 @@ TINY_FAMILIES = {
     "demo": [],
     "demo_waveform": [],
     "dac_16khz": ["encoder.d_model=4", "latent_dim=64", "decoder.channels=32", "quantizer.n_codebooks=2"],
-    "encodec_24khz": ["encoder.n_filters=4", "decoder.n_filters=4", "latent_dim=16",
-                      "quantizer.n_codebooks=2"],
+    "encodec_24khz": ["encoder.n_filters=4", "decoder.n_filters=4", "latent_dim=16", "quantizer.n_codebooks=2"],
     "bigcodec": ["encoder.ngf=4", "decoder.channels=64", "latent_dim=32"],
     "oobleck": ["encoder.base_channels=4", "decoder.base_channels=4", "latent_dim=8"],
     "vocos": ["decoder.dim=32", "decoder.intermediate_dim=64"],
-    "wavtokenizer_40hz": ["encoder.n_filters=4", "latent_dim=32", "decoder.dim=32",
-                          "decoder.intermediate_dim=64"],
+    "wavtokenizer_40hz": ["encoder.n_filters=4", "latent_dim=32", "decoder.dim=32", "decoder.intermediate_dim=64"],
 }
 
 

@@ -1,4 +1,5 @@
 """Helpers for the model-zoo tests: compose one group yaml with the top-level keys, count parameters."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,13 +12,23 @@ from torch import nn
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def root_config(sample_rate: int = 16000, channels: int = 1, latent_dim: int = 128,
-                q_in: int | None = None, q_out: int | None = None, **groups) -> OmegaConf:
+def root_config(
+    sample_rate: int = 16000,
+    channels: int = 1,
+    latent_dim: int = 128,
+    q_in: int | None = None,
+    q_out: int | None = None,
+    **groups,
+) -> OmegaConf:
     """The keys conf/train.yaml provides, plus a stand-in quantizer node for the wiring interpolations."""
     q_in = latent_dim if q_in is None else q_in
     q_out = q_in if q_out is None else q_out
-    base = {"sample_rate": sample_rate, "channels": channels, "latent_dim": latent_dim,
-            "quantizer": {"input_dim": q_in, "output_dim": q_out}}
+    base = {
+        "sample_rate": sample_rate,
+        "channels": channels,
+        "latent_dim": latent_dim,
+        "quantizer": {"input_dim": q_in, "output_dim": q_out},
+    }
     return OmegaConf.merge(base, groups)
 
 

@@ -3,6 +3,7 @@
 Opus (RFC 6716) on a data split, scored like `python -m src.evaluate reference_dir=... decoded_dir=...`.
 Only this module sees the DictConfig.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -43,23 +44,39 @@ def run(cfg: DictConfig) -> tuple[Path, dict, bool]:
     check_names(cfg.metrics.names)
     encoder = get_encoder(cfg.backend)
     items = load_items(cfg)
-    key = input_key(items, int(cfg.sample_rate), {
-        "codec": cfg.codec, "backend": cfg.backend, "encoder_version": encoder.version(),
-        "bitrate": float(cfg.bitrate), "calibrate": bool(cfg.calibrate), "split": cfg.split,
-        "metrics": OmegaConf.to_container(cfg.metrics, resolve=True)})
+    key = input_key(
+        items,
+        int(cfg.sample_rate),
+        {
+            "codec": cfg.codec,
+            "backend": cfg.backend,
+            "encoder_version": encoder.version(),
+            "bitrate": float(cfg.bitrate),
+            "calibrate": bool(cfg.calibrate),
+            "split": cfg.split,
+            "metrics": OmegaConf.to_container(cfg.metrics, resolve=True),
+        },
+    )
     cached = cache_root() / f"{cfg.codec}-{cfg.backend}-{cfg.split}-{int(cfg.bitrate)}-{key_hash(key)}"
     out = Path(cfg.out) if cfg.out else cached
     reused = read_key(out) == key or read_key(cached) == key
     if read_key(out) != key:
         if out.exists() and any(out.iterdir()) and out != cached:
-            raise FileExistsError(f"out={out} holds other files ({KEY_FILE} absent or for other inputs); "
-                                  "choose a new out= or remove it")
+            raise FileExistsError(
+                f"out={out} holds other files ({KEY_FILE} absent or for other inputs); choose a new out= or remove it"
+            )
         cached.parent.mkdir(parents=True, exist_ok=True)
         with open(cached.parent / f".{cached.name}.lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # two `make demo`s at once compute a key only once
             if read_key(cached) != key:
-                compute(cached, items, int(cfg.sample_rate), key, encoder,
-                        {"num_workers": cfg.num_workers, "chunk_size": cfg.chunk_size})
+                compute(
+                    cached,
+                    items,
+                    int(cfg.sample_rate),
+                    key,
+                    encoder,
+                    {"num_workers": cfg.num_workers, "chunk_size": cfg.chunk_size},
+                )
         if out != cached:
             link_tree(cached, out)
     result = json.loads((out / "eval" / "metrics.json").read_text())
@@ -70,10 +87,12 @@ def summary(out: Path, result: dict, reused: bool) -> str:
     """The bitrate lines (and, for a cached result, the metric table src.evaluate printed then)."""
     br = result["bitrate"]
     table = f"cached result (same inputs):\n{format_table({**result, 'bitrate': {}})}\n" if reused else ""
-    return (f"{table}"
-            f"opus ({br['encoder']}, {br['opus_vendor']}): nominal {br['bitrate_nominal']:.0f} bit/s, "
-            f"measured {br['bitrate_measured']:.0f} bit/s payload, {br['bitrate_measured_file']:.0f} bit/s "
-            f"with the Ogg container\nresult in {out}")
+    return (
+        f"{table}"
+        f"opus ({br['encoder']}, {br['opus_vendor']}): nominal {br['bitrate_nominal']:.0f} bit/s, "
+        f"measured {br['bitrate_measured']:.0f} bit/s payload, {br['bitrate_measured_file']:.0f} bit/s "
+        f"with the Ogg container\nresult in {out}"
+    )
 
 
 @hydra.main(config_path="../../conf", config_name="baseline", version_base="1.3")

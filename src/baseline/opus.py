@@ -4,6 +4,7 @@ encoder in the libsndfile that `soundfile` bundles, or through opus-tools' opuse
 Every encoder takes a target bitrate in bit/s; `measure` reads the real bitrate back from the Ogg
 pages, split into Opus packet payload and container overhead. Arrays are float32 `(C, T)`.
 """
+
 from __future__ import annotations
 
 import io
@@ -63,8 +64,7 @@ class SndfileOpus:
         rate = _coded_rate(sample_rate)
         buf = io.BytesIO()
         level = compression_level(target_bps, x.shape[0])
-        sf.write(buf, resample(x, sample_rate, rate).T, rate, format="OGG", subtype="OPUS",
-                 compression_level=level)
+        sf.write(buf, resample(x, sample_rate, rate).T, rate, format="OGG", subtype="OPUS", compression_level=level)
         data = buf.getvalue()
         y, rate_out = sf.read(io.BytesIO(data), dtype="float32", always_2d=True)
         if rate_out != rate:  # libsndfile decodes at the lowest Opus rate >= the stored input rate
@@ -80,8 +80,10 @@ class OpusTools:
     def __init__(self) -> None:
         missing = [t for t in ("opusenc", "opusdec") if shutil.which(t) is None]
         if missing:
-            raise FileNotFoundError(f"backend=opus-tools needs {' and '.join(missing)} on PATH "
-                                    "(package opus-tools); or use backend=libsndfile")
+            raise FileNotFoundError(
+                f"backend=opus-tools needs {' and '.join(missing)} on PATH "
+                "(package opus-tools); or use backend=libsndfile"
+            )
 
     def version(self) -> str:
         out = subprocess.run(["opusenc", "--version"], check=False, capture_output=True, text=True)

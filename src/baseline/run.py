@@ -5,6 +5,7 @@ Results are cached under $CODECLAB_DATA/baselines/ keyed on every input (audio c
 encoder version, bitrate, metrics), so a rerun with the same inputs reuses them and any change
 recomputes them.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -24,7 +25,7 @@ KEY_FILE = "baseline.json"  # written last: marks a complete result and holds it
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CONF_DIR = REPO_ROOT / "conf"
 CALIBRATION_TOL = 0.02  # stop calibrating once the measured bitrate is within 2% of the request
-CALIBRATION_STEPS = 4   # encode passes at most; libopus VBR lands within ~3% of its target at once
+CALIBRATION_STEPS = 4  # encode passes at most; libopus VBR lands within ~3% of its target at once
 
 
 def cache_root() -> Path:
@@ -43,8 +44,13 @@ def input_key(items: list[dict], sample_rate: int, spec: dict) -> dict:
     for it in items:
         wav = np.ascontiguousarray(it["wav"].numpy(), dtype=np.float32)
         digest.update(it["item"].encode() + str(wav.shape).encode() + wav.tobytes())
-    return {"version": VERSION, **spec, "sample_rate": sample_rate, "n_items": len(items),
-            "audio_sha256": digest.hexdigest()}
+    return {
+        "version": VERSION,
+        **spec,
+        "sample_rate": sample_rate,
+        "n_items": len(items),
+        "audio_sha256": digest.hexdigest(),
+    }
 
 
 def key_hash(key: dict) -> str:
@@ -103,9 +109,17 @@ def score(out: Path, metrics, num_workers, chunk_size) -> dict:
     base = OmegaConf.load(CONF_DIR / "evaluate.yaml")
     for key in ("defaults", "hydra"):
         base.pop(key, None)
-    cfg = OmegaConf.merge(base, {"reference_dir": str(out / "reference"), "decoded_dir": str(out / "decoded"),
-                                 "output_dir": str(out / "eval"), "num_workers": num_workers,
-                                 "chunk_size": chunk_size, "metrics": metrics})
+    cfg = OmegaConf.merge(
+        base,
+        {
+            "reference_dir": str(out / "reference"),
+            "decoded_dir": str(out / "decoded"),
+            "output_dir": str(out / "eval"),
+            "num_workers": num_workers,
+            "chunk_size": chunk_size,
+            "metrics": metrics,
+        },
+    )
     return evaluate(cfg)
 
 
@@ -119,9 +133,15 @@ def compute(out: Path, items: list[dict], sample_rate: int, key: dict, encoder, 
     trips, stats, tries = calibrate(encoder, items, sample_rate, key["bitrate"], key["calibrate"])
     write_split(out, items, trips, sample_rate)
     result = score(out, key["metrics"], opts["num_workers"], opts["chunk_size"])
-    result["bitrate"] = {"bitrate_nominal": float(key["bitrate"]), **stats, "calibration": tries,
-                         "codec": key["codec"], "encoder": key["encoder_version"],
-                         "opus_vendor": vendor(trips[0].data), "n_items": len(items)}
+    result["bitrate"] = {
+        "bitrate_nominal": float(key["bitrate"]),
+        **stats,
+        "calibration": tries,
+        "codec": key["codec"],
+        "encoder": key["encoder_version"],
+        "opus_vendor": vendor(trips[0].data),
+        "n_items": len(items),
+    }
     result["config"]["baseline"] = key
     (out / "eval" / "metrics.json").write_text(json.dumps(result, indent=2))
     (out / KEY_FILE).write_text(json.dumps({"key": key}, indent=1))
@@ -130,6 +150,7 @@ def compute(out: Path, items: list[dict], sample_rate: int, key: dict, encoder, 
 
 def link_tree(src: Path, dst: Path) -> None:
     """Materialise a cached result at `dst` with hard links (copies across file systems)."""
+
     def link(a, b):
         try:
             os.link(a, b)

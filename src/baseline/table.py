@@ -3,6 +3,7 @@
 
 `python -m src.baseline.table <run>/eval/metrics.json <opus dir or metrics.json> ...`
 """
+
 from __future__ import annotations
 
 import json
@@ -10,8 +11,10 @@ import sys
 from pathlib import Path
 
 COLUMNS = (("pesq_wb", "PESQ-wb", 3), ("stoi", "STOI", 3), ("mel_distance", "mel dist", 3))
-NOTE = ("measured bitrate: a learned codec's entropy bitrate (empirical code entropy); Opus's from the "
-        "encoded file sizes,\n  Opus packets only (Ogg container excluded: +{overhead} on these clips)")
+NOTE = (
+    "measured bitrate: a learned codec's entropy bitrate (empirical code entropy); Opus's from the "
+    "encoded file sizes,\n  Opus packets only (Ogg container excluded: +{overhead} on these clips)"
+)
 
 
 def metrics_path(arg: str | Path) -> Path:
@@ -21,11 +24,14 @@ def metrics_path(arg: str | Path) -> Path:
         for candidate in (path / "eval" / "metrics.json", path / "metrics.json"):
             if candidate.is_file():
                 return candidate
-        raise FileNotFoundError(f"{path}: no eval/metrics.json or metrics.json in this directory "
-                                "(run `python -m src.evaluate` or `python -m src.baseline` first)")
+        raise FileNotFoundError(
+            f"{path}: no eval/metrics.json or metrics.json in this directory "
+            "(run `python -m src.evaluate` or `python -m src.baseline` first)"
+        )
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: file not found (run `python -m src.evaluate` or "
-                                "`python -m src.baseline` to write it)")
+        raise FileNotFoundError(
+            f"{path}: file not found (run `python -m src.evaluate` or `python -m src.baseline` to write it)"
+        )
     return path
 
 
@@ -42,8 +48,14 @@ def row(path: Path) -> dict:
         run = path.parent.parent if path.parent.name == "eval" else path.parent
         label, measured, overhead = f"codec {run}", br.get("bitrate_entropy"), None
     n = (result.get("metrics", {}).get("pesq_wb") or {}).get("n")
-    return {"label": label, "nominal": br.get("bitrate_nominal"), "measured": measured,
-            "overhead": overhead, "n": n, **means}
+    return {
+        "label": label,
+        "nominal": br.get("bitrate_nominal"),
+        "measured": measured,
+        "overhead": overhead,
+        "n": n,
+        **means,
+    }
 
 
 def _fmt(value, digits: int = 0) -> str:
@@ -57,8 +69,11 @@ def format_rows(rows: list[dict]) -> str:
     unit = f"{'':<{width}}{'bit/s':>9}{'bit/s':>10}" + "".join(f"{'mean':>10}" for _ in COLUMNS)
     lines = [head, unit]
     for r in rows:
-        lines.append(f"{r['label']:<{width}}{_fmt(r['nominal']):>9}{_fmt(r['measured']):>10}"
-                     + "".join(f"{_fmt(r[k], d):>10}" for k, _, d in COLUMNS) + f"{_fmt(r['n']):>7}")
+        lines.append(
+            f"{r['label']:<{width}}{_fmt(r['nominal']):>9}{_fmt(r['measured']):>10}"
+            + "".join(f"{_fmt(r[k], d):>10}" for k, _, d in COLUMNS)
+            + f"{_fmt(r['n']):>7}"
+        )
     overheads = [r["overhead"] for r in rows if r["overhead"] is not None]
     if overheads:
         lo, hi = round(min(overheads)), round(max(overheads))

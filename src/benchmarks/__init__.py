@@ -1,4 +1,5 @@
 """Benchmarks behind `python -m src.bench <name>`; each module exposes main(overrides) -> dict."""
+
 from __future__ import annotations
 
 
@@ -25,8 +26,13 @@ def compose_bench_config(overrides: list[str], run_dir: str):
 
     from src.compose import compose_train_config
 
-    fixed = ["trainer.resume=none", "logger.wandb.enabled=false", "logger.tensorboard.enabled=false",
-             "logger.progress_bar=false", "trainer.val_metrics=[]"]
+    fixed = [
+        "trainer.resume=none",
+        "logger.wandb.enabled=false",
+        "logger.tensorboard.enabled=false",
+        "logger.progress_bar=false",
+        "trainer.val_metrics=[]",
+    ]
     cfg = compose_train_config([*overrides, *fixed])
     with open_dict(cfg):
         cfg.run_dir = run_dir

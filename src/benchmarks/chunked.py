@@ -5,6 +5,7 @@ codec (random weights, codebooks fitted to one batch): the receptive fields meas
 code agreement and the largest waveform difference for the measured context and for fixed contexts, and
 peak memory of encode+decode (each in its own process: sampled RSS above the RSS before the call).
 """
+
 from __future__ import annotations
 
 import json
@@ -19,8 +20,7 @@ import torch
 
 from src.benchmarks import split_options
 
-BENCH_KEYS = {"preset": "demo", "seconds": 60.0, "chunk": 5.0, "out": "bench/chunked.json",
-              "memory_only": ""}
+BENCH_KEYS = {"preset": "demo", "seconds": 60.0, "chunk": 5.0, "out": "bench/chunked.json", "memory_only": ""}
 CONTEXTS = (None, 0.0, 0.1, 0.5)  # None: the measured receptive field (1 s on an unbounded side)
 
 
@@ -70,6 +70,7 @@ def _memory_child(opts: dict, rest: list[str], mode: str) -> dict:
     chunk = opts["chunk"] if mode == "chunked" else None
     if chunk is not None:
         from src.chunked import receptive_field
+
         codec._receptive_field = receptive_field(codec)  # measured before the baseline, as a load would
     base, sampler = _rss_mb(), _PeakSampler()
     sampler.start()
@@ -78,15 +79,14 @@ def _memory_child(opts: dict, rest: list[str], mode: str) -> dict:
     codec.decode(codes, length=wav.shape[-1], chunk_seconds=chunk)
     sampler.running = False
     sampler.join()
-    return {"mode": mode, "peak_rss_above_baseline_mb": sampler.peak - base,
-            "seconds": time.perf_counter() - start}
+    return {"mode": mode, "peak_rss_above_baseline_mb": sampler.peak - base, "seconds": time.perf_counter() - start}
 
 
 def _memory(opts: dict, rest: list[str], mode: str) -> dict:
     args = [f"{k}={v}" for k, v in opts.items() if k not in ("out", "memory_only")]
     cmd = [sys.executable, "-m", "src.bench", "chunked", *args, f"memory_only={mode}", *rest]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-    return json.loads(out[out.index("{"):])
+    return json.loads(out[out.index("{") :])
 
 
 def _agreement(codec, wav, chunk: float) -> list[dict]:
@@ -98,11 +98,15 @@ def _agreement(codec, wav, chunk: float) -> list[dict]:
     for ctx in CONTEXTS:
         codes = encode_chunked(codec, wav, chunk, context_seconds=ctx)
         out = decode_chunked(codec, whole, chunk, length=wav.shape[-1], context_seconds=ctx)
-        rows.append({"context_s": "measured" if ctx is None else ctx,
-                     "code_agreement_pct": 100 * (codes == whole).float().mean().item(),
-                     "decode_max_abs_diff": (out - ref).abs().max().item(),
-                     "decode_rms_diff_db": 20 * torch.log10((out - ref).pow(2).mean().sqrt()
-                                                            / ref.pow(2).mean().sqrt() + 1e-12).item()})
+        rows.append(
+            {
+                "context_s": "measured" if ctx is None else ctx,
+                "code_agreement_pct": 100 * (codes == whole).float().mean().item(),
+                "decode_max_abs_diff": (out - ref).abs().max().item(),
+                "decode_rms_diff_db": 20
+                * torch.log10((out - ref).pow(2).mean().sqrt() / ref.pow(2).mean().sqrt() + 1e-12).item(),
+            }
+        )
     field = {k: vars(v) for k, v in receptive_field(codec).items()}
     return [{"receptive_field_frames": field}, *rows]
 
@@ -114,9 +118,15 @@ def main(overrides: list[str]) -> dict:
     torch.set_num_threads(1)
     codec = _codec(opts["preset"], rest)
     rows = _agreement(codec, _wav(codec, opts["seconds"]), opts["chunk"])
-    result = {"preset": opts["preset"], "overrides": rest, "seconds": opts["seconds"], "chunk_s": opts["chunk"],
-              **rows[0], "contexts": rows[1:],
-              "memory": [_memory(opts, rest, mode) for mode in ("whole", "chunked")]}
+    result = {
+        "preset": opts["preset"],
+        "overrides": rest,
+        "seconds": opts["seconds"],
+        "chunk_s": opts["chunk"],
+        **rows[0],
+        "contexts": rows[1:],
+        "memory": [_memory(opts, rest, mode) for mode in ("whole", "chunked")],
+    }
     out = Path(opts["out"])
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2))

@@ -3,6 +3,7 @@
 Bottleneck inputs are captured with forward hooks on the quantizer's own projection modules, so the
 figures are those of the tensors the lookup really compares (no re-implementation of the quantizer).
 """
+
 from __future__ import annotations
 
 import math
@@ -27,8 +28,11 @@ def channel_stats(x: Tensor) -> dict:
     rms = flat.pow(2).mean().sqrt().clamp(min=1e-12)
     unit = F.normalize(flat, dim=1)
     return {
-        "mean": [round(float(v), 5) for v in mean], "std": [round(float(v), 5) for v in std],
-        "rms": float(rms), "mean_abs_mean": float(mean.abs().mean()), "mean_std": float(std.mean()),
+        "mean": [round(float(v), 5) for v in mean],
+        "std": [round(float(v), 5) for v in std],
+        "rms": float(rms),
+        "mean_abs_mean": float(mean.abs().mean()),
+        "mean_std": float(std.mean()),
         "frame_std_over_rms": float(std.mean() / rms),
         "direction_concentration": float(unit.mean(0).norm()),
     }
@@ -40,8 +44,14 @@ def usage(codes: Tensor, codebook_size: int) -> list[dict]:
     for k in range(codes.shape[1]):
         counts = torch.bincount(codes[:, k].reshape(-1), minlength=codebook_size).float()
         p = counts[counts > 0] / counts.sum()
-        out.append({"distinct": int((counts > 0).sum()), "entropy_bits": float(-(p * p.log2()).sum()),
-                    "top_share": float(p.max()), "log2_size": math.log2(codebook_size)})
+        out.append(
+            {
+                "distinct": int((counts > 0).sum()),
+                "entropy_bits": float(-(p * p.log2()).sum()),
+                "top_share": float(p.max()),
+                "log2_size": math.log2(codebook_size),
+            }
+        )
     return out
 
 
@@ -54,8 +64,14 @@ def fsq_levels(fsq: nn.Module, e: Tensor) -> list[dict]:
     for i, levels in enumerate(fsq.levels):
         d = digits[:, i].reshape(-1)
         share = torch.bincount(d, minlength=levels).float() / d.numel()
-        rows.append({"levels": levels, "share": [round(float(s), 4) for s in share],
-                     "input_std": float(e[:, i].float().std()), "bounded_std": float(bounded[:, i].std())})
+        rows.append(
+            {
+                "levels": levels,
+                "share": [round(float(s), 4) for s in share],
+                "input_std": float(e[:, i].float().std()),
+                "bounded_std": float(bounded[:, i].std()),
+            }
+        )
     return rows
 
 
@@ -92,8 +108,10 @@ def probe(codec: nn.Module, wav: Tensor, recon: dict, weights: dict) -> dict:
     was_training = codec.training
     codec.eval()
     captured: dict[str, Tensor] = {}
-    handles = [m.register_forward_hook(lambda _m, _i, o, key=label: captured.__setitem__(key, o))
-               for label, m in bottleneck_inputs(codec.quantizer)]
+    handles = [
+        m.register_forward_hook(lambda _m, _i, o, key=label: captured.__setitem__(key, o))
+        for label, m in bottleneck_inputs(codec.quantizer)
+    ]
     try:
         z = codec.encoder(wav)
         qout = codec.quantizer(z)
@@ -111,11 +129,18 @@ def probe(codec: nn.Module, wav: Tensor, recon: dict, weights: dict) -> dict:
     def per_frame(g: Tensor) -> float:
         return float(g.float().norm(dim=1).mean())
 
-    row = {"mel": mel.detach().item() / float(weights.get(MEL_WEIGHT_KEY, 1.0)), "z": channel_stats(z),
-           "usage": usage(codes, int(codec.quantizer.codebook_size)),
-           "grad": {"mel_dz": per_frame(g_z), "mel_dzq": per_frame(g_zq), "aux_dz": per_frame(g_aux),
-                    "st_ratio": per_frame(g_z) / max(per_frame(g_zq), 1e-30)},
-           "inputs": {k: channel_stats(v) for k, v in captured.items()}}
+    row = {
+        "mel": mel.detach().item() / float(weights.get(MEL_WEIGHT_KEY, 1.0)),
+        "z": channel_stats(z),
+        "usage": usage(codes, int(codec.quantizer.codebook_size)),
+        "grad": {
+            "mel_dz": per_frame(g_z),
+            "mel_dzq": per_frame(g_zq),
+            "aux_dz": per_frame(g_aux),
+            "st_ratio": per_frame(g_z) / max(per_frame(g_zq), 1e-30),
+        },
+        "inputs": {k: channel_stats(v) for k, v in captured.items()},
+    }
     for k, v in captured.items():
         if k.startswith("layer") and cosine_lookup(codec.quantizer):  # what the argmax-cosine lookup sees
             row["inputs"][k + "_l2"] = channel_stats(F.normalize(v, dim=1))

@@ -8,6 +8,7 @@ cropped to `probe_seconds`) and records: per-channel mean/std of the encoder out
 per level, per-codebook distinct codes and entropy, and the gradient that reaches z (mel loss through the
 straight-through path, and the aux losses). Written to experiments/measured/codes_*.json for docs/collapse.md.
 """
+
 from __future__ import annotations
 
 import json
@@ -40,10 +41,15 @@ def probe_batch(dataset, items: int, samples: int) -> torch.Tensor:
 def summary_row(step: int, row: dict, frame_rate: float) -> dict:
     """The few figures printed per log point; the full row stays in the JSON."""
     bits = sum(u["entropy_bits"] for u in row["usage"])
-    return {"step": step, "mel": round(row["mel"], 4), "entropy_bps": round(bits * frame_rate, 1),
-            "distinct": [u["distinct"] for u in row["usage"]], "z_rms": round(row["z"]["rms"], 4),
-            "z_frame_std_over_rms": round(row["z"]["frame_std_over_rms"], 3),
-            "st_ratio": round(row["grad"]["st_ratio"], 3)}
+    return {
+        "step": step,
+        "mel": round(row["mel"], 4),
+        "entropy_bps": round(bits * frame_rate, 1),
+        "distinct": [u["distinct"] for u in row["usage"]],
+        "z_rms": round(row["z"]["rms"], 4),
+        "z_frame_std_over_rms": round(row["z"]["frame_std_over_rms"], 3),
+        "st_ratio": round(row["grad"]["st_ratio"], 3),
+    }
 
 
 def main(overrides: list[str]) -> dict:
@@ -55,15 +61,23 @@ def main(overrides: list[str]) -> dict:
         cfg = compose_bench_config([*rest, f"trainer.max_steps={steps}"], run_dir)
         trainer = build_trainer(cfg)
         codec, device = trainer.codec_raw, trainer.acc.device
-        wav = probe_batch(trainer.valid_set, opts["probe_items"],
-                          round(opts["probe_seconds"] * int(cfg.sample_rate))).to(device)
+        wav = probe_batch(
+            trainer.valid_set, opts["probe_items"], round(opts["probe_seconds"] * int(cfg.sample_rate))
+        ).to(device)
         weights, frame_rate = dict(trainer.weights.weights), codec.frame_rate
         nominal = nominal_bitrate(frame_rate, codec.codebook_sizes())
         rows, printed, data = [], [], trainer._batches()
         out = Path(opts["out"])
         out.parent.mkdir(parents=True, exist_ok=True)
-        result = {"overrides": rest, "steps": steps, "probe_shape": list(wav.shape), "frame_rate": frame_rate,
-                  "bitrate_nominal": nominal, "summary": printed, "rows": rows}
+        result = {
+            "overrides": rest,
+            "steps": steps,
+            "probe_shape": list(wav.shape),
+            "frame_rate": frame_rate,
+            "bitrate_nominal": nominal,
+            "summary": printed,
+            "rows": rows,
+        }
         start = time.perf_counter()
         for step in range(steps + 1):
             if step > 0:

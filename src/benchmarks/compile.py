@@ -6,6 +6,7 @@ include compilation, reported as compile_s), then alternate timed steps on the s
 load on a shared machine hits both alike. Reports median step times, eager/compiled ratio, and Dynamo's
 graph breaks and graphs over warm-up and over the timed steps (recompilations). Writes bench/compile.json.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,8 +20,15 @@ import torch
 from src.benchmarks import compose_bench_config, split_options
 from src.benchmarks.train import _sync
 
-BENCH_KEYS = {"preset": "tiny", "steps": 5, "warmup": 2, "batch": 4, "seconds": 1.0, "backend": "inductor",
-              "out": "bench/compile.json"}
+BENCH_KEYS = {
+    "preset": "tiny",
+    "steps": 5,
+    "warmup": 2,
+    "batch": 4,
+    "seconds": 1.0,
+    "backend": "inductor",
+    "out": "bench/compile.json",
+}
 
 
 def _step(trainer, batch) -> float:
@@ -64,10 +72,16 @@ def main(overrides: list[str]) -> dict:
             times_c.append(_step(compiled, batch))
         after = dynamo_counts()
     result = {
-        "preset": opts["preset"], "backend": opts["backend"], "batch": f"{shape[0]} x {opts['seconds']:g} s",
-        "device": str(eager.acc.device), "threads": torch.get_num_threads(), "overrides": rest,
-        "step_s_eager": statistics.median(times_e), "step_s_compiled": statistics.median(times_c),
-        "compile_s": compile_s, "compiled_modules": compiled.compiled,
+        "preset": opts["preset"],
+        "backend": opts["backend"],
+        "batch": f"{shape[0]} x {opts['seconds']:g} s",
+        "device": str(eager.acc.device),
+        "threads": torch.get_num_threads(),
+        "overrides": rest,
+        "step_s_eager": statistics.median(times_e),
+        "step_s_compiled": statistics.median(times_c),
+        "compile_s": compile_s,
+        "compiled_modules": compiled.compiled,
         "graph_breaks_warmup": warm["graph_breaks"] - start_counts["graph_breaks"],
         "graphs_warmup": warm["graphs"] - start_counts["graphs"],
         "graph_breaks_after_warmup": after["graph_breaks"] - warm["graph_breaks"],

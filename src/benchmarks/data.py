@@ -10,6 +10,7 @@ temp dir (`dir=` to choose where; copies of a few distinct files, so that writin
   from files that need resampling, and how many workers keep up with `batch` crops per `step_s` seconds
   (a stated GPU step time: an assumption, not measured here).
 """
+
 from __future__ import annotations
 
 import json
@@ -25,8 +26,19 @@ import numpy as np
 
 from src.benchmarks import parse_options
 
-DEFAULTS = {"files": 2000, "seconds": 10.0, "big_files": 100000, "big_seconds": 0.5, "crops": 300,
-            "segment": 1.0, "batch": 16, "step_s": 0.25, "legacy": 1, "dir": "", "out": "bench/data.json"}
+DEFAULTS = {
+    "files": 2000,
+    "seconds": 10.0,
+    "big_files": 100000,
+    "big_seconds": 0.5,
+    "crops": 300,
+    "segment": 1.0,
+    "batch": 16,
+    "step_s": 0.25,
+    "legacy": 1,
+    "dir": "",
+    "out": "bench/data.json",
+}
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATES = 8  # distinct files per folder; the rest are byte copies (distinct inodes and paths)
 CHILD = """
@@ -76,8 +88,9 @@ def make_folder(root: Path, n: int, seconds: float, rate: int = 16000, channels:
 
 def _child(code: str, root: Path) -> str:
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    out = subprocess.run([sys.executable, "-c", code, str(root)], cwd=REPO, env=env, check=True,
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(root)], cwd=REPO, env=env, check=True, capture_output=True, text=True
+    )
     return out.stdout.strip().splitlines()[-1]
 
 
@@ -88,11 +101,17 @@ def start_times(root: Path, hours: float, legacy: bool) -> dict:
     (root / SUFFIX).unlink(missing_ok=True)
     cold = json.loads(_child(CHILD, root))
     warm = json.loads(_child(CHILD, root))
-    row = {"hours": hours, "cold_s": cold["split_s"], "warm_s": warm["split_s"],
-           "cold_cpu_s": cold["split_cpu_s"], "warm_cpu_s": warm["split_cpu_s"],
-           "cold_x_realtime": hours * 3600 / cold["split_s"],
-           "cold_x_realtime_cpu": hours * 3600 / cold["split_cpu_s"], "import_s": warm["import_s"],
-           "train_items": cold["train_items"]}
+    row = {
+        "hours": hours,
+        "cold_s": cold["split_s"],
+        "warm_s": warm["split_s"],
+        "cold_cpu_s": cold["split_cpu_s"],
+        "warm_cpu_s": warm["split_cpu_s"],
+        "cold_x_realtime": hours * 3600 / cold["split_s"],
+        "cold_x_realtime_cpu": hours * 3600 / cold["split_cpu_s"],
+        "import_s": warm["import_s"],
+        "train_items": cold["train_items"],
+    }
     if legacy:
         row["full_decode_s"], row["full_decode_cpu_s"] = json.loads(_child(LEGACY, root))
         row["full_decode_x_realtime"] = hours * 3600 / row["full_decode_s"]
@@ -107,8 +126,14 @@ def crop_rate(root: Path, sample_rate: int, channels: int, segment: float, n: in
     from src.data.datasets import FolderData
 
     torch.set_num_threads(1)
-    ds = FolderData(root=str(root), sample_rate=sample_rate, channels=channels, segment_seconds=segment,
-                    valid_fraction=0.0, test_fraction=0.0).split("train")
+    ds = FolderData(
+        root=str(root),
+        sample_rate=sample_rate,
+        channels=channels,
+        segment_seconds=segment,
+        valid_fraction=0.0,
+        test_fraction=0.0,
+    ).split("train")
     order = np.random.default_rng(0).integers(0, len(ds), n)
     ds[int(order[0])]  # first read: imports and soxr set-up are not counted
     t0, c0 = time.perf_counter(), time.process_time()
@@ -125,27 +150,36 @@ def main(overrides: list[str]) -> dict:
         t0 = time.perf_counter()
         hours = make_folder(tmp / "n", opts["files"], opts["seconds"])
         result["generate_s"] = time.perf_counter() - t0
-        result["index"] = {f"{opts['files']}x{opts['seconds']:g}s": start_times(tmp / "n", hours,
-                                                                               bool(opts["legacy"]))}
+        result["index"] = {f"{opts['files']}x{opts['seconds']:g}s": start_times(tmp / "n", hours, bool(opts["legacy"]))}
         shutil.rmtree(tmp / "n")
         if opts["big_files"]:
             hours = make_folder(tmp / "big", opts["big_files"], opts["big_seconds"])
             key = f"{opts['big_files']}x{opts['big_seconds']:g}s"
             result["index"][key] = start_times(tmp / "big", hours, legacy=False)
             shutil.rmtree(tmp / "big")
-        cases = {"16k_mono_from_44k_stereo": (44100, 2, 16000, 1),
-                 "44k_stereo_from_48k_stereo": (48000, 2, 44100, 2),
-                 "16k_mono_from_16k_mono": (16000, 1, 16000, 1)}
+        cases = {
+            "16k_mono_from_44k_stereo": (44100, 2, 16000, 1),
+            "44k_stereo_from_48k_stereo": (48000, 2, 44100, 2),
+            "16k_mono_from_16k_mono": (16000, 1, 16000, 1),
+        }
         crops = {}
         for name, (file_rate, file_ch, rate, ch) in cases.items():
             make_folder(tmp / name, 64, 10.0, file_rate, file_ch)
             rate_s, rate_cpu = crop_rate(tmp / name, rate, ch, opts["segment"], opts["crops"])
             need = opts["batch"] / opts["step_s"]
-            crops[name] = {"crops_per_s_per_worker": rate_s, "crops_per_cpu_s": rate_cpu,
-                           "needed_crops_per_s": need, "workers_to_keep_up": int(np.ceil(need / rate_s)),
-                           "workers_to_keep_up_on_free_cores": int(np.ceil(need / rate_cpu))}
-        result["crops"] = {"segment_s": opts["segment"], "batch": opts["batch"],
-                           "stated_gpu_step_s": opts["step_s"], **crops}
+            crops[name] = {
+                "crops_per_s_per_worker": rate_s,
+                "crops_per_cpu_s": rate_cpu,
+                "needed_crops_per_s": need,
+                "workers_to_keep_up": int(np.ceil(need / rate_s)),
+                "workers_to_keep_up_on_free_cores": int(np.ceil(need / rate_cpu)),
+            }
+        result["crops"] = {
+            "segment_s": opts["segment"],
+            "batch": opts["batch"],
+            "stated_gpu_step_s": opts["step_s"],
+            **crops,
+        }
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     Path(opts["out"]).parent.mkdir(parents=True, exist_ok=True)

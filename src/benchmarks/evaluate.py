@@ -3,9 +3,11 @@
 `python -m src.bench evaluate [n_items=200] [metrics=full] [num_workers=null] [source=demo|synthetic]
 [reference_dir=<dir> decoded_dir=<dir>] [out=bench/evaluate.json]`. By default it scores the demo corpus's
 test split (cycled to n_items) against a noisy, low-passed copy standing in for decoded audio;
-`source=synthetic` uses speech-like signals (voiced harmonics through formant resonances). Both runs score the same items with the same metric
+`source=synthetic` uses speech-like signals (voiced harmonics through formant resonances). Both runs score the same
+items with the same metric
 objects; the JSON reports items/s of each, the speed-up and the largest difference between the two.
 """
+
 from __future__ import annotations
 
 import json
@@ -113,16 +115,34 @@ def main(overrides: list[str] | None = None) -> dict:
     parallel = score_jobs(jobs, names, options, num_workers=workers, chunk_size=int(args.get("chunk_size", 4)))
     t_parallel = time.perf_counter() - start
 
-    diff = max((abs(a[n] - b[n]) for a, b in zip(serial, parallel) for n in names
-                if not isinstance(a[n], str) and not isinstance(b[n], str)), default=0.0)
+    diff = max(
+        (
+            abs(a[n] - b[n])
+            for a, b in zip(serial, parallel)
+            for n in names
+            if not isinstance(a[n], str) and not isinstance(b[n], str)
+        ),
+        default=0.0,
+    )
     result = {
-        "n_items": len(jobs), "source": source, "metrics": names, "cores": os.cpu_count(), "num_workers": workers,
-        "serial_items_per_s": len(jobs) / t_serial, "parallel_items_per_s": len(jobs) / t_parallel,
-        "serial_s": t_serial, "parallel_s": t_parallel, "speedup": t_serial / t_parallel,
-        "serial_cpu_s": cpu_serial, "serial_cpu_share": cpu_serial / t_serial,
-        "load_average_before": load_before, "load_average_after": os.getloadavg()[0],
+        "n_items": len(jobs),
+        "source": source,
+        "metrics": names,
+        "cores": os.cpu_count(),
+        "num_workers": workers,
+        "serial_items_per_s": len(jobs) / t_serial,
+        "parallel_items_per_s": len(jobs) / t_parallel,
+        "serial_s": t_serial,
+        "parallel_s": t_parallel,
+        "speedup": t_serial / t_parallel,
+        "serial_cpu_s": cpu_serial,
+        "serial_cpu_share": cpu_serial / t_serial,
+        "load_average_before": load_before,
+        "load_average_after": os.getloadavg()[0],
         "max_abs_diff_serial_vs_parallel": diff,
-        "same_exclusions": all(isinstance(a[n], str) == isinstance(b[n], str) for a, b in zip(serial, parallel) for n in names),
+        "same_exclusions": all(
+            isinstance(a[n], str) == isinstance(b[n], str) for a, b in zip(serial, parallel) for n in names
+        ),
     }
     out = Path(args.get("out", "bench/evaluate.json"))
     out.parent.mkdir(parents=True, exist_ok=True)

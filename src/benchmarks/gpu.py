@@ -6,6 +6,7 @@ losses, backward, Adam), fp32 eager against bf16 autocast + torch.compile, with 
 torch.cuda.max_memory_allocated; with two or more GPUs, the same step under 2-process DDP (NCCL).
 device=auto picks CUDA when present, else CPU (size=tiny there keeps it to seconds, for the test).
 """
+
 from __future__ import annotations
 
 import json
@@ -18,12 +19,23 @@ import torch
 
 from src.benchmarks import parse_options
 
-BENCH_KEYS = {"presets": "dac_16khz,encodec_24khz,demo", "steps": 20, "warmup": 3, "batch": 8, "seconds": 1.0,
-              "device": "auto", "size": "full", "ddp": 1, "compile": 1,  # 0 turns them off
-              "out": "experiments/measured/gpu.json"}
-TINY = {"dac_16khz": ["encoder.d_model=4", "latent_dim=64", "decoder.channels=32", "quantizer.n_codebooks=2"],
-        "encodec_24khz": ["encoder.n_filters=4", "decoder.n_filters=4", "latent_dim=16", "quantizer.n_codebooks=2"],
-        "demo": ["encoder.dim=16", "encoder.intermediate_dim=32", "decoder.dim=16", "decoder.intermediate_dim=32"]}
+BENCH_KEYS = {
+    "presets": "dac_16khz,encodec_24khz,demo",
+    "steps": 20,
+    "warmup": 3,
+    "batch": 8,
+    "seconds": 1.0,
+    "device": "auto",
+    "size": "full",
+    "ddp": 1,
+    "compile": 1,  # 0 turns them off
+    "out": "experiments/measured/gpu.json",
+}
+TINY = {
+    "dac_16khz": ["encoder.d_model=4", "latent_dim=64", "decoder.channels=32", "quantizer.n_codebooks=2"],
+    "encodec_24khz": ["encoder.n_filters=4", "decoder.n_filters=4", "latent_dim=16", "quantizer.n_codebooks=2"],
+    "demo": ["encoder.dim=16", "encoder.intermediate_dim=32", "decoder.dim=16", "decoder.intermediate_dim=32"],
+}
 
 
 def _codec(preset: str, size: str, device: torch.device):
@@ -64,16 +76,23 @@ def _measure(preset: str, opts: dict, device: torch.device) -> list[dict]:
     rows = []
     for fast in (False, True):
         codec = _codec(preset, opts["size"], device)
-        wav = torch.randn(opts["batch"], codec.channels, round(opts["seconds"] * codec.sample_rate),
-                          device=device) * 0.1
+        wav = (
+            torch.randn(opts["batch"], codec.channels, round(opts["seconds"] * codec.sample_rate), device=device) * 0.1
+        )
         if device.type == "cuda":
             torch.cuda.reset_peak_memory_stats(device)
         step = run_steps(codec, wav, opts["steps"], opts["warmup"], fast, opts["compile"])
         mode = ("bf16+compile" if opts["compile"] else "bf16") if fast else "fp32 eager"
-        rows.append({"preset": preset, "mode": mode, "step_s": step,
-                     "steps_per_s": 1 / step, "audio_s_per_s": opts["batch"] * opts["seconds"] / step,
-                     "peak_memory_bytes": torch.cuda.max_memory_allocated(device) if device.type == "cuda"
-                     else None})
+        rows.append(
+            {
+                "preset": preset,
+                "mode": mode,
+                "step_s": step,
+                "steps_per_s": 1 / step,
+                "audio_s_per_s": opts["batch"] * opts["seconds"] / step,
+                "peak_memory_bytes": torch.cuda.max_memory_allocated(device) if device.type == "cuda" else None,
+            }
+        )
     rows[1]["speedup"] = rows[0]["step_s"] / rows[1]["step_s"]
     return rows
 
@@ -102,16 +121,25 @@ def _ddp(preset: str, opts: dict) -> dict:
     queue = ctx.SimpleQueue()
     mp.spawn(_ddp_worker, args=(2, preset, opts, 29500 + os.getpid() % 1000, queue), nprocs=2)
     step = queue.get()
-    return {"preset": preset, "mode": "fp32 eager, 2-process DDP", "step_s": step, "steps_per_s": 1 / step,
-            "audio_s_per_s": 2 * opts["batch"] * opts["seconds"] / step}
+    return {
+        "preset": preset,
+        "mode": "fp32 eager, 2-process DDP",
+        "step_s": step,
+        "steps_per_s": 1 / step,
+        "audio_s_per_s": 2 * opts["batch"] * opts["seconds"] / step,
+    }
 
 
 def main(overrides: list[str]) -> dict:
     opts = parse_options(BENCH_KEYS, overrides)
     name = opts["device"]
     device = torch.device(("cuda" if torch.cuda.is_available() else "cpu") if name == "auto" else name)
-    result = {"device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
-              "batch": f"{opts['batch']} x {opts['seconds']:g} s", "size": opts["size"], "rows": []}
+    result = {
+        "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
+        "batch": f"{opts['batch']} x {opts['seconds']:g} s",
+        "size": opts["size"],
+        "rows": [],
+    }
     for preset in opts["presets"].split(","):
         result["rows"].extend(_measure(preset, opts, device))
         if opts["ddp"] and device.type == "cuda" and torch.cuda.device_count() >= 2:

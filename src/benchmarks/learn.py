@@ -9,6 +9,7 @@ overrides in experiments/bench_learn_variants.yaml; the remaining key=value argu
 applied to every stack. Repeat r trains with seed=<seed>+r. Writes one JSON (out=) and its markdown table
 (the same path with .md), and prints the table. docs/bench_learn.md says what the figures mean.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,11 +27,24 @@ from src.benchmarks import split_options
 ROOT = Path(__file__).resolve().parents[2]
 PRESETS = ROOT / "experiments" / "preset"
 VARIANTS = ROOT / "experiments" / "bench_learn_variants.yaml"
-DEFAULTS = {"stacks": "[demo_waveform,demo]", "minutes": 3.0, "repeats": 1, "max_items": 40, "seed": 0,
-            "metrics": "[mel_distance,pesq_wb,stoi]", "runs_dir": "bench/learn_runs", "out": "bench/learn.json"}
+DEFAULTS = {
+    "stacks": "[demo_waveform,demo]",
+    "minutes": 3.0,
+    "repeats": 1,
+    "max_items": 40,
+    "seed": 0,
+    "metrics": "[mel_distance,pesq_wb,stoi]",
+    "runs_dir": "bench/learn_runs",
+    "out": "bench/learn.json",
+}
 # the run is measured, not watched: no W&B/TensorBoard writers, no bar, no post-run eval (scored here instead)
-FIXED = ["logger.wandb.enabled=false", "logger.tensorboard.enabled=false", "logger.progress_bar=false",
-         "post_eval.enabled=false", "trainer.resume=none"]
+FIXED = [
+    "logger.wandb.enabled=false",
+    "logger.tensorboard.enabled=false",
+    "logger.progress_bar=false",
+    "post_eval.enabled=false",
+    "trainer.resume=none",
+]
 LABELS = {"mel_distance": "mel distance", "pesq_wb": "PESQ-wb", "stoi": "STOI"}
 
 
@@ -47,12 +61,16 @@ def resolve_stack(stack: str, variants: dict) -> list[str]:
     preset, *names = stack.split("+")
     if not (PRESETS / f"{preset}.yaml").is_file():
         known = sorted(p.stem for p in PRESETS.glob("*.yaml"))
-        raise ValueError(f"stacks: {stack!r} names preset {preset!r}, not in experiments/preset/; choose one of {known}")
+        raise ValueError(
+            f"stacks: {stack!r} names preset {preset!r}, not in experiments/preset/; choose one of {known}"
+        )
     overrides = [f"preset={preset}"]
     for name in names:
         if name not in variants:
-            raise ValueError(f"stacks: {stack!r} names variant {name!r}, not in {VARIANTS.relative_to(ROOT)}; "
-                             f"choose one of {sorted(variants)} or add it there")
+            raise ValueError(
+                f"stacks: {stack!r} names variant {name!r}, not in {VARIANTS.relative_to(ROOT)}; "
+                f"choose one of {sorted(variants)} or add it there"
+            )
         overrides += list(variants[name])
     return overrides
 
@@ -64,12 +82,25 @@ def load_variants(path: Path = VARIANTS) -> dict[str, list[str]]:
 def train_stack(overrides: list[str], run_dir: Path, minutes: float, timeout_s: float) -> dict:
     """One training subprocess -> {process_seconds, returncode} (+ error). Its output goes to bench_train.log."""
     run_dir.mkdir(parents=True)  # exist_ok=False: a bench run never writes into an existing run
-    cmd = [sys.executable, "-m", "src.train", *overrides, f"trainer.max_minutes={minutes}",
-           f"hydra.run.dir={run_dir.resolve()}"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "src.train",
+        *overrides,
+        f"trainer.max_minutes={minutes}",
+        f"hydra.run.dir={run_dir.resolve()}",
+    ]
     start = time.perf_counter()
     with open(run_dir / "bench_train.log", "w") as log_file:
-        done = subprocess.run(cmd, cwd=ROOT, stdout=log_file, stderr=subprocess.STDOUT, timeout=timeout_s,
-                              check=False, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        done = subprocess.run(
+            cmd,
+            cwd=ROOT,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            timeout=timeout_s,
+            check=False,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
     record = {"process_seconds": time.perf_counter() - start, "returncode": done.returncode}
     if done.returncode != 0:
         tail = (run_dir / "bench_train.log").read_text()[-2000:]
@@ -85,8 +116,15 @@ def score_run(run_dir: Path, metrics: list[str], max_items: int) -> dict:
 
     names = ",".join(metrics)
     with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
-        cfg = compose("evaluate", overrides=[f"run_dir={run_dir.resolve()}", "metrics=fast",
-                                             f"metrics.names=[{names}]", f"max_items={max_items or 'null'}"])
+        cfg = compose(
+            "evaluate",
+            overrides=[
+                f"run_dir={run_dir.resolve()}",
+                "metrics=fast",
+                f"metrics.names=[{names}]",
+                f"max_items={max_items or 'null'}",
+            ],
+        )
     result = evaluate(cfg)
     return {"metrics": result["metrics"], "bitrate": result["bitrate"]}
 
@@ -101,8 +139,13 @@ def run_one(stack: str, overrides: list[str], run_dir: Path, opts: dict, seed: i
     steps = summary["step"] - summary["start_step"]
     # step_seconds: loop start to the end of the last step (in-loop validations included); train_seconds adds
     # the final validation, demo, checkpoint and export, which come after the budget
-    record.update(steps=summary["step"], stopped_on=summary["stopped_on"], step_seconds=summary["step_seconds"],
-                  train_seconds=summary["train_seconds"], steps_per_s=steps / max(summary["step_seconds"], 1e-9))
+    record.update(
+        steps=summary["step"],
+        stopped_on=summary["stopped_on"],
+        step_seconds=summary["step_seconds"],
+        train_seconds=summary["train_seconds"],
+        steps_per_s=steps / max(summary["step_seconds"], 1e-9),
+    )
     record.update(score_run(run_dir, metrics, opts["max_items"]))
     return record
 
@@ -116,11 +159,15 @@ def summarise(runs: list[dict], metrics: list[str]) -> dict:
         ok = [r for r in runs if r["stack"] == stack and "error" not in r]
         n_runs = sum(r["stack"] == stack for r in runs)
         row = {"runs": n_runs, "failed": n_runs - len(ok)}
-        series = {"steps": [r["steps"] for r in ok],
-                  **{m: [r["metrics"][m]["mean"] for r in ok if r["metrics"][m]["mean"] is not None] for m in metrics}}
+        series = {
+            "steps": [r["steps"] for r in ok],
+            **{m: [r["metrics"][m]["mean"] for r in ok if r["metrics"][m]["mean"] is not None] for m in metrics},
+        }
         for key, values in series.items():
-            row[key] = {"mean": float(np.mean(values)) if values else None,
-                        "sd_over_seeds": float(np.std(values, ddof=1)) if len(values) > 1 else None}
+            row[key] = {
+                "mean": float(np.mean(values)) if values else None,
+                "sd_over_seeds": float(np.std(values, ddof=1)) if len(values) > 1 else None,
+            }
         out[stack] = row
     return out
 
@@ -135,8 +182,18 @@ def format_table(result: dict) -> str:
     """Markdown: one row per run, then notes. train s: to the end of the last step; final s: the final
     validation, checkpoint and export after it; metric cells: mean ± ci95 over the test items."""
     metrics = result["metrics"]
-    head = ["stack", "seed", "steps", "stopped on", "train s", "final s", "steps/s", *(LABELS.get(m, m) for m in metrics),
-            "nominal kbps", "entropy kbps"]
+    head = [
+        "stack",
+        "seed",
+        "steps",
+        "stopped on",
+        "train s",
+        "final s",
+        "steps/s",
+        *(LABELS.get(m, m) for m in metrics),
+        "nominal kbps",
+        "entropy kbps",
+    ]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     notes = []
     for r in result["runs"]:
@@ -145,12 +202,23 @@ def format_table(result: dict) -> str:
             continue
         br = r.get("bitrate") or {}
         kbps = [f"{br[k] / 1000:.2f}" if br.get(k) is not None else "-" for k in ("bitrate_nominal", "bitrate_entropy")]
-        cells = [r["stack"], str(r["seed"]), str(r["steps"]), r["stopped_on"], f"{r['step_seconds']:.0f}",
-                 f"{r['train_seconds'] - r['step_seconds']:.0f}", f"{r['steps_per_s']:.2f}", *(_cell(r["metrics"].get(m)) for m in metrics), *kbps]
+        cells = [
+            r["stack"],
+            str(r["seed"]),
+            str(r["steps"]),
+            r["stopped_on"],
+            f"{r['step_seconds']:.0f}",
+            f"{r['train_seconds'] - r['step_seconds']:.0f}",
+            f"{r['steps_per_s']:.2f}",
+            *(_cell(r["metrics"].get(m)) for m in metrics),
+            *kbps,
+        ]
         lines.append("| " + " | ".join(cells) + " |")
         if r["stopped_on"] == "max_steps":
-            notes.append(f"{r['stack']} (seed {r['seed']}) reached its max_steps before the {result['minutes']:g}-minute "
-                         "budget: raise trainer.max_steps to compare at equal time")
+            notes.append(
+                f"{r['stack']} (seed {r['seed']}) reached its max_steps before the {result['minutes']:g}-minute "
+                "budget: raise trainer.max_steps to compare at equal time"
+            )
     return "\n".join(lines + [f"\nnote: {n}" for n in notes])
 
 
@@ -168,10 +236,19 @@ def main(overrides: list[str]) -> dict:
             seed = opts["seed"] + r
             run_dir = root / (stack if opts["repeats"] == 1 else f"{stack}-seed{seed}")
             runs.append(run_one(stack, stack_overrides, run_dir, opts, seed, metrics))
-    result = {"minutes": opts["minutes"], "repeats": opts["repeats"], "max_items": opts["max_items"],
-              "metrics": metrics, "overrides": extra, "runs_dir": str(root), "cores": os.cpu_count(),
-              "load_average_before": load_before, "load_average_after": os.getloadavg()[0],
-              "runs": runs, "stacks": summarise(runs, metrics)}
+    result = {
+        "minutes": opts["minutes"],
+        "repeats": opts["repeats"],
+        "max_items": opts["max_items"],
+        "metrics": metrics,
+        "overrides": extra,
+        "runs_dir": str(root),
+        "cores": os.cpu_count(),
+        "load_average_before": load_before,
+        "load_average_after": os.getloadavg()[0],
+        "runs": runs,
+        "stacks": summarise(runs, metrics),
+    }
     out = Path(opts["out"])
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2))

@@ -5,6 +5,7 @@ The official packages come from the `bench` extra, installed with --no-deps: the
 audiotools / torchaudio are stubbed here (the model code used never calls them). Weights are copied in
 registration order, shape by shape (the lead may switch this to src/convert).
 """
+
 from __future__ import annotations
 
 import sys
@@ -37,27 +38,33 @@ def stub_missing_imports() -> None:
     try:
         import argbind  # noqa: F401  (dac.utils' command-line decorators)
     except ImportError:
-        _stub("argbind", bind=lambda *args, **kwargs: (lambda fn: fn))
+        _stub("argbind", bind=lambda *args, **kwargs: lambda fn: fn)
     try:
         import torchaudio  # noqa: F401
     except ImportError:
         _stub("torchaudio.functional.functional", _hz_to_mel=None, _mel_to_hz=None)
         _stub("torchaudio.functional", functional=sys.modules["torchaudio.functional.functional"])
         _stub("torchaudio.transforms", Spectrogram=None, MelSpectrogram=None)
-        _stub("torchaudio", functional=sys.modules["torchaudio.functional"],
-              transforms=sys.modules["torchaudio.transforms"])
+        _stub(
+            "torchaudio",
+            functional=sys.modules["torchaudio.functional"],
+            transforms=sys.modules["torchaudio.transforms"],
+        )
 
 
 def _weight_norm_tensors(module: nn.Module) -> list[tuple[str, torch.Tensor]]:
     """Parameters then persistent buffers, in registration order (weight_g/weight_v and
     parametrizations' original0/original1 come in the same order: bias, g, v)."""
-    return [*module.named_parameters(), *((k, v) for k, v in module.named_buffers()
-                                          if not k.endswith(("inited", "initted")))]
+    return [
+        *module.named_parameters(),
+        *((k, v) for k, v in module.named_buffers() if not k.endswith(("inited", "initted"))),
+    ]
 
 
 def copy_by_order(src: nn.Module, dst: nn.Module, buffers: bool = False) -> int:
     """Copy src's parameters (and buffers if asked) into dst's, pairing them in registration order.
     -> tensors copied; a count or shape mismatch raises, naming both tensors."""
+
     def tensors(m):
         return _weight_norm_tensors(m) if buffers else list(m.named_parameters())
 

@@ -6,6 +6,7 @@ reconstruction loss every `log_every` steps. A cheap check of an encoder/decoder
 it separates "learns slowly" from "cannot learn", and compares architectures at equal data (the SEANet
 shortcut comparison in experiments/README.md was measured with it). Writes the curve as JSON.
 """
+
 from __future__ import annotations
 
 import json
@@ -37,8 +38,15 @@ def main(overrides: list[str]) -> dict:
                 curve.append({"step": step, **{n: float(logs[f"loss/{n}"]) for n in names}})
         seconds = time.perf_counter() - start
     n_params = sum(p.numel() for p in trainer.codec_raw.parameters() if p.requires_grad)
-    result = {"overrides": rest, "steps": steps, "batch_shape": list(batch["wav"].shape), "params": n_params,
-              "seconds": seconds, "curve": curve, "final": curve[-1]}
+    result = {
+        "overrides": rest,
+        "steps": steps,
+        "batch_shape": list(batch["wav"].shape),
+        "params": n_params,
+        "seconds": seconds,
+        "curve": curve,
+        "final": curve[-1],
+    }
     out = Path(opts["out"])
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2))

@@ -4,6 +4,7 @@ Each pair gives, for one batch `wav (B, 1, T)`, a training loss (forward of the 
 quantizer losses: backward is the caller's) and an inference output (encode + decode) on both sides.
 Vocos is a vocoder: both sides take the same log-mel features (codeclab's mel encoder).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -16,15 +17,21 @@ from src.benchmarks.official import copy_by_order, stub_missing_imports
 
 # preset -> (our overrides, official sizes) at tiny widths, for the fast test of the bench machinery
 TINY = {
-    "dac_16khz": (["encoder.d_model=4", "latent_dim=64", "decoder.channels=32", "quantizer.n_codebooks=2"],
-                  {"encoder_dim": 4, "decoder_dim": 32, "n_codebooks": 2}),
-    "encodec_24khz": (["encoder.n_filters=4", "decoder.n_filters=4", "latent_dim=16", "quantizer.n_codebooks=2"],
-                      {"n_filters": 4, "dimension": 16, "n_q": 2}),
+    "dac_16khz": (
+        ["encoder.d_model=4", "latent_dim=64", "decoder.channels=32", "quantizer.n_codebooks=2"],
+        {"encoder_dim": 4, "decoder_dim": 32, "n_codebooks": 2},
+    ),
+    "encodec_24khz": (
+        ["encoder.n_filters=4", "decoder.n_filters=4", "latent_dim=16", "quantizer.n_codebooks=2"],
+        {"n_filters": 4, "dimension": 16, "n_q": 2},
+    ),
     "vocos": (["decoder.dim=32", "decoder.intermediate_dim=64"], {"dim": 32, "intermediate_dim": 64}),
 }
-FULL = {"dac_16khz": ([], {"encoder_dim": 64, "decoder_dim": 1536, "n_codebooks": 12}),
-        "encodec_24khz": ([], {"n_filters": 32, "dimension": 128, "n_q": 32}),
-        "vocos": ([], {"dim": 512, "intermediate_dim": 1536})}
+FULL = {
+    "dac_16khz": ([], {"encoder_dim": 64, "decoder_dim": 1536, "n_codebooks": 12}),
+    "encodec_24khz": ([], {"n_filters": 32, "dimension": 128, "n_q": 32}),
+    "vocos": ([], {"dim": 512, "intermediate_dim": 1536}),
+}
 
 
 @dataclass
@@ -57,7 +64,7 @@ def interior_difference(a: Tensor, b: Tensor, margin: float = 0.1) -> float:
     weights give ~1e-6 (float rounding)."""
     n = min(a.shape[-1], b.shape[-1])
     cut = int(margin * n)
-    a, b = a[..., cut: n - cut], b[..., cut: n - cut]
+    a, b = a[..., cut : n - cut], b[..., cut : n - cut]
     return ((a - b).abs().max() / b.abs().max().clamp_min(1e-12)).item()
 
 
@@ -66,8 +73,14 @@ def dac_pair(overrides: list[str], sizes: dict) -> Pair:
     from dac.model.dac import DAC
 
     ours = _ours("dac_16khz", overrides)
-    off = DAC(encoder_dim=sizes["encoder_dim"], encoder_rates=[2, 4, 5, 8], decoder_dim=sizes["decoder_dim"],
-              decoder_rates=[8, 5, 4, 2], n_codebooks=sizes["n_codebooks"], sample_rate=16000)
+    off = DAC(
+        encoder_dim=sizes["encoder_dim"],
+        encoder_rates=[2, 4, 5, 8],
+        decoder_dim=sizes["decoder_dim"],
+        decoder_rates=[8, 5, 4, 2],
+        n_codebooks=sizes["n_codebooks"],
+        sample_rate=16000,
+    )
     copy_by_order(off, ours)
 
     def train_ours(wav):
@@ -81,8 +94,16 @@ def dac_pair(overrides: list[str], sizes: dict) -> Pair:
     def infer_official(wav):
         return off.decode(off.encode(off.preprocess(wav, 16000))[0])[..., : wav.shape[-1]]
 
-    return Pair("dac_16khz", 16000, ours, off, train_ours, train_official,
-                lambda wav: ours.decode(ours.encode(wav), length=wav.shape[-1]), infer_official)
+    return Pair(
+        "dac_16khz",
+        16000,
+        ours,
+        off,
+        train_ours,
+        train_official,
+        lambda wav: ours.decode(ours.encode(wav), length=wav.shape[-1]),
+        infer_official,
+    )
 
 
 def encodec_pair(overrides: list[str], sizes: dict) -> Pair:
@@ -93,10 +114,13 @@ def encodec_pair(overrides: list[str], sizes: dict) -> Pair:
     ours = _ours("encodec_24khz", overrides)
     dim, n_f = sizes["dimension"], sizes["n_filters"]
     # codeclab's encodec_24khz pads causal convs with zeros (left reflect would read the future)
-    off = nn.ModuleDict({
-        "encoder": SEANetEncoder(dimension=dim, n_filters=n_f, causal=True, pad_mode="constant"),
-        "decoder": SEANetDecoder(dimension=dim, n_filters=n_f, causal=True, pad_mode="constant"),
-        "quantizer": ResidualVectorQuantizer(dimension=dim, n_q=sizes["n_q"], bins=1024)})
+    off = nn.ModuleDict(
+        {
+            "encoder": SEANetEncoder(dimension=dim, n_filters=n_f, causal=True, pad_mode="constant"),
+            "decoder": SEANetDecoder(dimension=dim, n_filters=n_f, causal=True, pad_mode="constant"),
+            "quantizer": ResidualVectorQuantizer(dimension=dim, n_q=sizes["n_q"], bins=1024),
+        }
+    )
     copy_by_order(off["encoder"], ours.encoder)
     copy_by_order(off["decoder"], nn.ModuleList([ours.decoder, ours.head]))
     with torch.no_grad():  # k-means on one batch in ours, then the same codebooks into the official RVQ
@@ -118,8 +142,16 @@ def encodec_pair(overrides: list[str], sizes: dict) -> Pair:
         codes = off["quantizer"].encode(off["encoder"](wav), 24000)
         return off["decoder"](off["quantizer"].decode(codes))[..., : wav.shape[-1]]
 
-    return Pair("encodec_24khz", 24000, ours, off, train_ours, train_official,
-                lambda wav: ours.decode(ours.encode(wav), length=wav.shape[-1]), infer_official)
+    return Pair(
+        "encodec_24khz",
+        24000,
+        ours,
+        off,
+        train_ours,
+        train_official,
+        lambda wav: ours.decode(ours.encode(wav), length=wav.shape[-1]),
+        infer_official,
+    )
 
 
 def vocos_pair(overrides: list[str], sizes: dict) -> Pair:
@@ -129,8 +161,12 @@ def vocos_pair(overrides: list[str], sizes: dict) -> Pair:
 
     codec = _ours("vocos", overrides)
     ours = nn.ModuleList([codec.decoder, codec.head])
-    off = nn.ModuleList([VocosBackbone(100, sizes["dim"], sizes["intermediate_dim"], 8),
-                         ISTFTHead(sizes["dim"], 1024, 256, padding="same")])
+    off = nn.ModuleList(
+        [
+            VocosBackbone(100, sizes["dim"], sizes["intermediate_dim"], 8),
+            ISTFTHead(sizes["dim"], 1024, 256, padding="same"),
+        ]
+    )
     copy_by_order(off, ours)
 
     def feats(wav):
@@ -143,8 +179,16 @@ def vocos_pair(overrides: list[str], sizes: dict) -> Pair:
     def run_official(wav):
         return off[1](off[0](feats(wav))).unsqueeze(1)[..., : wav.shape[-1]]  # (B, T) -> (B, 1, T)
 
-    return Pair("vocos", 24000, ours, off, lambda wav: _l1(run_ours(wav), wav),
-                lambda wav: _l1(run_official(wav), wav), run_ours, run_official)
+    return Pair(
+        "vocos",
+        24000,
+        ours,
+        off,
+        lambda wav: _l1(run_ours(wav), wav),
+        lambda wav: _l1(run_official(wav), wav),
+        run_ours,
+        run_official,
+    )
 
 
 BUILDERS = {"dac_16khz": dac_pair, "encodec_24khz": encodec_pair, "vocos": vocos_pair}

@@ -7,6 +7,7 @@ decode), the two sides interleaved, for eager fp32, bf16 autocast and torch.comp
 both sides compute the same thing (largest interior output difference, eval mode). Writes
 experiments/measured/parity.json (or out=).
 """
+
 from __future__ import annotations
 
 import json
@@ -19,8 +20,15 @@ import torch
 
 from src.benchmarks import parse_options
 
-BENCH_KEYS = {"presets": "dac_16khz,encodec_24khz,vocos", "modes": "eager,bf16,compile", "repeats": 5,
-              "batch": 4, "seconds": 1.0, "size": "full", "out": "experiments/measured/parity.json"}
+BENCH_KEYS = {
+    "presets": "dac_16khz,encodec_24khz,vocos",
+    "modes": "eager,bf16,compile",
+    "repeats": 5,
+    "batch": 4,
+    "seconds": 1.0,
+    "size": "full",
+    "out": "experiments/measured/parity.json",
+}
 MODES = ("eager", "bf16", "compile")
 
 
@@ -64,8 +72,16 @@ def _measure(pair, mode: str, wav: torch.Tensor, repeats: int) -> list[dict]:
                 if r:
                     times[side].append(t)
         ours, official = statistics.median(times["ours"]), statistics.median(times["official"])
-        rows.append({"preset": pair.name, "mode": mode, "task": task, "ours_s": ours, "official_s": official,
-                     "ratio": ours / official})
+        rows.append(
+            {
+                "preset": pair.name,
+                "mode": mode,
+                "task": task,
+                "ours_s": ours,
+                "official_s": official,
+                "ratio": ours / official,
+            }
+        )
     return rows
 
 
@@ -88,13 +104,17 @@ def inference_rtf(name: str, size: str, wav: torch.Tensor, sample_rate: int, rep
     plain, folded = build_pair(name, size), build_pair(name, size)  # same seed: the same weights
     prepare_for_inference(folded.ours), fold_weight_norm(folded.official.eval())
     plain.ours.eval(), plain.official.eval()
-    fns = {"ours": plain.infer_ours, "official": plain.infer_official,
-           "ours_folded": folded.infer_ours, "official_folded": folded.infer_official}
+    fns = {
+        "ours": plain.infer_ours,
+        "official": plain.infer_official,
+        "ours_folded": folded.infer_ours,
+        "official_folded": folded.infer_official,
+    }
     times = {k: [] for k in fns}
     audio = wav.shape[0] * wav.shape[-1] / sample_rate
     with torch.inference_mode():
         for r in range(repeats + 1):
-            for key in (list(fns) if r % 2 == 0 else list(fns)[::-1]):
+            for key in list(fns) if r % 2 == 0 else list(fns)[::-1]:
                 t = _timed(fns[key], wav)
                 if r:
                     times[key].append(t / audio)
@@ -108,9 +128,16 @@ def main(overrides: list[str]) -> dict:
     modes = [m for m in opts["modes"].split(",") if m]
     if bad := [m for m in modes if m not in MODES]:
         raise ValueError(f"modes={opts['modes']!r}: {bad} unknown; choose from {MODES}")
-    result = {"batch": f"{opts['batch']} x {opts['seconds']:g} s", "repeats": opts["repeats"],
-              "size": opts["size"], "threads": torch.get_num_threads(), "torch": torch.__version__,
-              "rows": [], "same_weights_max_diff": {}, "inference_rtf": {}}
+    result = {
+        "batch": f"{opts['batch']} x {opts['seconds']:g} s",
+        "repeats": opts["repeats"],
+        "size": opts["size"],
+        "threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "rows": [],
+        "same_weights_max_diff": {},
+        "inference_rtf": {},
+    }
     for name in opts["presets"].split(","):
         pair = build_pair(name, opts["size"])
         gen = torch.Generator().manual_seed(0)
@@ -129,6 +156,8 @@ def markdown(result: dict) -> str:
     """The parity JSON as a table: preset, mode, task, ours, official, ratio."""
     lines = ["| preset | mode | task | codeclab s | official s | ours / official |", "|---|---|---|---|---|---|"]
     for r in result["rows"]:
-        lines.append(f"| {r['preset']} | {r['mode']} | {r['task']} | {r['ours_s']:.3f} | {r['official_s']:.3f} "
-                     f"| {r['ratio']:.2f} |")
+        lines.append(
+            f"| {r['preset']} | {r['mode']} | {r['task']} | {r['ours_s']:.3f} | {r['official_s']:.3f} "
+            f"| {r['ratio']:.2f} |"
+        )
     return "\n".join(lines)

@@ -5,6 +5,7 @@ side in one process on one preset's generator (encoder + bottleneck + decoder + 
 median forward+backward seconds (variants interleaved, so drift hits both) and the bytes autograd keeps
 for the backward pass (counted with saved-tensor hooks, each tensor once), i.e. the activation memory.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,8 +20,7 @@ from src.benchmarks import parse_options
 from src.nn import snake as snake_module
 from src.nn.snake import snake_eager
 
-DEFAULTS = {"preset": "dac_16khz", "batch": 4, "seconds": 1.0, "steps": 3, "warmup": 1,
-            "out": "bench/snake.json"}
+DEFAULTS = {"preset": "dac_16khz", "batch": 4, "seconds": 1.0, "steps": 3, "warmup": 1, "out": "bench/snake.json"}
 
 
 @contextmanager
@@ -78,7 +78,9 @@ def main(overrides: list[str]) -> dict:
         with _variant(name):
             saved[name] = saved_bytes(lambda: step(backward=False))
     result = {
-        "preset": opts["preset"], "batch": f"{opts['batch']} x {opts['seconds']:g} s", "device": "cpu",
+        "preset": opts["preset"],
+        "batch": f"{opts['batch']} x {opts['seconds']:g} s",
+        "device": "cpu",
         "threads": torch.get_num_threads(),
         **{f"step_s_{n}": statistics.median(t) for n, t in times.items()},
         **{f"saved_gb_{n}": b / 2**30 for n, b in saved.items()},

@@ -3,9 +3,11 @@
 
 throughput: audio seconds trained per wall second over K optimizer steps after W warm-up steps, on the
     configured data; step_time: median seconds of one full training step (discriminator + generator,
-    forward and backward) on a random batch of `batch` x `seconds` (4 x 1 s: the figure quoted for presets). Both report peak memory: peak
+    forward and backward) on a random batch of `batch` x `seconds` (4 x 1 s: the figure quoted for presets). Both
+    report peak memory: peak
     RSS on CPU, torch.cuda.max_memory_allocated on GPU. Writes bench/train.json (or out=).
 """
+
 from __future__ import annotations
 
 import json
@@ -19,8 +21,7 @@ import torch
 
 from src.benchmarks import compose_bench_config, split_options
 
-BENCH_KEYS = {"mode": "throughput", "steps": 10, "warmup": 2, "batch": 4, "seconds": 1.0,
-              "out": "bench/train.json"}
+BENCH_KEYS = {"mode": "throughput", "steps": 10, "warmup": 2, "batch": 4, "seconds": 1.0, "out": "bench/train.json"}
 
 
 def _split_args(overrides: list[str]) -> tuple[dict, list[str]]:
@@ -38,8 +39,10 @@ def _sync(device: torch.device) -> None:
 def _peak_memory(device: torch.device) -> dict:
     if device.type == "cuda":
         return {"peak_memory_bytes": int(torch.cuda.max_memory_allocated(device)), "memory_kind": "cuda_allocated"}
-    return {"peak_memory_bytes": int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024,
-            "memory_kind": "cpu_peak_rss"}
+    return {
+        "peak_memory_bytes": int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024,
+        "memory_kind": "cpu_peak_rss",
+    }
 
 
 def _timed_steps(trainer, make_batches, n: int) -> list[float]:
@@ -75,8 +78,14 @@ def main(overrides: list[str]) -> dict:
             times = _timed_steps(trainer, lambda: [next(data) for _ in range(accum)], warmup + steps)[warmup:]
             audio = trainer.step_log.audio_seconds_per_step * trainer.acc.num_processes * len(times)
             result = {"audio_s_per_s": audio / sum(times), "steps_per_s": len(times) / sum(times)}
-    result.update(mode=opts["mode"], steps=steps, warmup=warmup, device=str(trainer.acc.device),
-                  overrides=rest, **_peak_memory(trainer.acc.device))
+    result.update(
+        mode=opts["mode"],
+        steps=steps,
+        warmup=warmup,
+        device=str(trainer.acc.device),
+        overrides=rest,
+        **_peak_memory(trainer.acc.device),
+    )
     out = Path(opts["out"])
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2))

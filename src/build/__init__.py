@@ -5,6 +5,7 @@ losses and weights (losses.py), the optimizers and schedules (optim.py), the dat
 Trainer (trainer.py), and a codec back from a run directory (load_codec). src/training and the
 components never import this package.
 """
+
 from src.build.components import (
     COMPONENT_GROUPS,
     build_codec,
@@ -17,6 +18,18 @@ from src.build.losses import build_losses, build_weights
 from src.build.optim import build_optimizer, build_scheduler
 from src.build.trainer import build_parts, build_trainer, trainer_settings
 
-__all__ = ["COMPONENT_GROUPS", "build_codec", "build_discriminators", "build_losses", "build_optimizer",
-           "build_parts", "build_scheduler", "build_trainer", "build_weights", "instantiate_node", "load_codec",
-           "load_run_config", "trainer_settings"]
+__all__ = [
+    "COMPONENT_GROUPS",
+    "build_codec",
+    "build_discriminators",
+    "build_losses",
+    "build_optimizer",
+    "build_parts",
+    "build_scheduler",
+    "build_trainer",
+    "build_weights",
+    "instantiate_node",
+    "load_codec",
+    "load_run_config",
+    "trainer_settings",
+]

@@ -2,6 +2,7 @@
 
 Components themselves take plain keyword arguments and know nothing of Hydra.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

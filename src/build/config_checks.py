@@ -4,6 +4,7 @@ Run by src/train.py before anything is built, so a bad value fails in a second i
 validation or checkpoint hours later (docs/config_checks.md lists the checks). One function per concern;
 each returns the problems it found as "`key=value`: what is wrong; what to write" lines.
 """
+
 from __future__ import annotations
 
 import logging
@@ -57,10 +58,16 @@ def check_max_steps(cfg: DictConfig) -> list[str]:
     if problems or _get(cfg, "trainer.max_steps") != 0:
         return problems
     if _get(cfg, "trainer.export_untrained") is not True:
-        return [("trainer.max_steps=0: trains nothing and would export an untrained codec; use trainer.max_steps>=1, "
-                 "or add trainer.export_untrained=true if an untrained export is what you want")]
-    log.warning("trainer.max_steps=0 with trainer.export_untrained=true: NO TRAINING STEP RUNS; the exported "
-                "codec.safetensors holds UNTRAINED weights (or the resumed checkpoint's)")
+        return [
+            (
+                "trainer.max_steps=0: trains nothing and would export an untrained codec; use trainer.max_steps>=1, "
+                "or add trainer.export_untrained=true if an untrained export is what you want"
+            )
+        ]
+    log.warning(
+        "trainer.max_steps=0 with trainer.export_untrained=true: NO TRAINING STEP RUNS; the exported "
+        "codec.safetensors holds UNTRAINED weights (or the resumed checkpoint's)"
+    )
     return []
 
 
@@ -94,19 +101,32 @@ def check_val_metrics(cfg: DictConfig) -> list[str]:
     try:  # the item metrics score_pairs can compute during validation (not the codec metrics rtf_*)
         from src.metrics.suite import METRICS
     except ImportError as err:
-        return [(f"trainer.val_metrics={list(names)} needs src.metrics.suite ({err}); "
-                 "set trainer.val_metrics=[] to validate on the loss terms only")]
+        return [
+            (
+                f"trainer.val_metrics={list(names)} needs src.metrics.suite ({err}); "
+                "set trainer.val_metrics=[] to validate on the loss terms only"
+            )
+        ]
     if isinstance(names, str) or not OmegaConf.is_list(names):
-        return [(f"{_show('trainer.val_metrics', names)}: must be a list, e.g. trainer.val_metrics=[{names}] "
-                 "([] = validate on the loss terms only)")]
+        return [
+            (
+                f"{_show('trainer.val_metrics', names)}: must be a list, e.g. trainer.val_metrics=[{names}] "
+                "([] = validate on the loss terms only)"
+            )
+        ]
     unknown = [n for n in names if n not in METRICS]
     if unknown:
-        return [(f"trainer.val_metrics={list(names)}: unknown metric(s) {unknown}; choose from {sorted(METRICS)} "
-                 "([] = validate on the loss terms only)")]
+        return [
+            (
+                f"trainer.val_metrics={list(names)}: unknown metric(s) {unknown}; choose from {sorted(METRICS)} "
+                "([] = validate on the loss terms only)"
+            )
+        ]
     problems = [_unimportable(name, METRICS[name].module, METRICS[name].cls) for name in names]
     problems = [p for p in problems if p]
-    return problems + (_int(cfg, "trainer.val_items", 1, " when trainer.val_metrics is not empty")
-                       if len(names) else [])
+    return problems + (
+        _int(cfg, "trainer.val_items", 1, " when trainer.val_metrics is not empty") if len(names) else []
+    )
 
 
 def _unimportable(name: str, module: str, cls: str) -> str:
@@ -118,8 +138,10 @@ def _unimportable(name: str, module: str, cls: str) -> str:
     try:
         getattr(importlib.import_module(module), cls)
     except (ImportError, AttributeError) as err:
-        return (f"trainer.val_metrics=[..., {name}, ...]: metric {name!r} cannot be loaded ({module}.{cls}: {err}); "
-                "fix the install or drop it from trainer.val_metrics")
+        return (
+            f"trainer.val_metrics=[..., {name}, ...]: metric {name!r} cannot be loaded ({module}.{cls}: {err}); "
+            "fix the install or drop it from trainer.val_metrics"
+        )
     return ""
 
 
@@ -146,12 +168,20 @@ def check_init_from(cfg: DictConfig) -> list[str]:
     if source in (_ABSENT, None):
         return []
     if not (Path(str(source)) / "codec.safetensors").is_file():
-        return [(f"{_show('trainer.init_from', source)}: no codec.safetensors there; give the directory of a "
-                 "finished run (or trainer.init_from=null)")]
+        return [
+            (
+                f"{_show('trainer.init_from', source)}: no codec.safetensors there; give the directory of a "
+                "finished run (or trainer.init_from=null)"
+            )
+        ]
     resume = _get(cfg, "trainer.resume")
     if resume is not None and str(resume).lower() not in ("auto", "none", "null", "false", ""):
-        return [(f"{_show('trainer.init_from', source)} with {_show('trainer.resume', resume)}: choose one "
-                 "(init_from starts fresh from a run's weights; resume continues a checkpoint)")]
+        return [
+            (
+                f"{_show('trainer.init_from', source)} with {_show('trainer.resume', resume)}: choose one "
+                "(init_from starts fresh from a run's weights; resume continues a checkpoint)"
+            )
+        ]
     return []
 
 
@@ -165,13 +195,22 @@ def normalize_logger(cfg: DictConfig) -> list[str]:
             with open_dict(cfg):
                 cfg.logger[sink] = {"enabled": False}
         elif value is not _ABSENT and not OmegaConf.is_dict(value):
-            problems.append(f"{_show(f'logger.{sink}', value)}: write logger.{sink}.enabled=true (or false) "
-                            f"to switch it; logger.{sink} holds its settings")
+            problems.append(
+                f"{_show(f'logger.{sink}', value)}: write logger.{sink}.enabled=true (or false) "
+                f"to switch it; logger.{sink} holds its settings"
+            )
     return problems
 
 
-CHECKS = (normalize_logger, check_max_steps, check_trainer_counts, check_val_metrics, check_data, check_optim,
-          check_init_from)
+CHECKS = (
+    normalize_logger,
+    check_max_steps,
+    check_trainer_counts,
+    check_val_metrics,
+    check_data,
+    check_optim,
+    check_init_from,
+)
 
 
 def check_config(cfg: DictConfig) -> None:

@@ -1,4 +1,5 @@
 """From the composed config to the loss terms and their weights (loss.reconstruction, adversarial, balancer)."""
+
 from __future__ import annotations
 
 import logging

@@ -4,6 +4,7 @@ optim.generator / optim.discriminator are `_partial_` configs (`_target_: torch.
 ...) completed here with the trainable parameters; their targets pass src/safe_instantiate.py's allowlist
 (torch.optim classes, or a prefix the user trusts). optim.scheduler feeds src.training.schedule.LRFactor.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -20,8 +21,9 @@ DEFAULT_OPTIMIZER = "torch.optim.AdamW"  # a node without _target_ (a config wri
 _FLOAT_ARGS = ("lr", "eps", "weight_decay", "momentum")  # `lr=1` on the command line is still a float rate
 
 
-def build_optimizer(params: Iterable[torch.nn.Parameter], node: Mapping, key: str,
-                    trusted_targets=()) -> torch.optim.Optimizer:
+def build_optimizer(
+    params: Iterable[torch.nn.Parameter], node: Mapping, key: str, trusted_targets=()
+) -> torch.optim.Optimizer:
     """node: optim.<key>, a `_partial_` optimizer config -> that optimizer over the trainable `params`."""
     params = [p for p in params if p.requires_grad]
     if not params:
@@ -47,6 +49,11 @@ def _plain_arg(name: str, value):
 
 def build_scheduler(optimizer: torch.optim.Optimizer, node: Mapping, max_steps: int) -> LambdaLR:
     """node: optim.scheduler {name, warmup_steps, gamma, min_lr_ratio}; stepped once per optimizer step."""
-    factor = LRFactor(node.get("name", "exponential"), node.get("warmup_steps", 0), node.get("gamma", 0.999996),
-                      node.get("min_lr_ratio", 0.0), max_steps)
+    factor = LRFactor(
+        node.get("name", "exponential"),
+        node.get("warmup_steps", 0),
+        node.get("gamma", 0.999996),
+        node.get("min_lr_ratio", 0.0),
+        max_steps,
+    )
     return LambdaLR(optimizer, factor)

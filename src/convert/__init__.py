@@ -4,6 +4,7 @@ Each format lives in src/convert/<format>.py and exposes `convert(checkpoint: Pa
 src/convert/registry.py lists them. A converter reads the source's own config (DAC's metadata kwargs, the
 EnCodec / Hugging Face config) to choose the preset; it never guesses from file names.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -5,6 +5,7 @@ config.yaml (the preset the source's config describes, plus the converter's over
 discriminators.safetensors when the checkpoint holds them, and source.json (where it came from).
 `load_codec(out)` (src.build), `python -m src.evaluate run_dir=<out>` and `trainer.init_from=<out>` read it.
 """
+
 from __future__ import annotations
 
 import json
@@ -64,8 +65,12 @@ def write_run_dir(converted: ConvertedCheckpoint, out: str | Path) -> Path:
     if discs is not None:
         save_file({k: v.contiguous() for k, v in discs.state_dict().items()}, str(out / DISCRIMINATORS_FILE))
     (out / CONFIG_FILE).write_text(OmegaConf.to_yaml(cfg, resolve=True))
-    record = {**converted.source, "preset": converted.preset, "overrides": converted.overrides,
-              "parameters": sum(p.numel() for p in codec.parameters())}
+    record = {
+        **converted.source,
+        "preset": converted.preset,
+        "overrides": converted.overrides,
+        "parameters": sum(p.numel() for p in codec.parameters()),
+    }
     (out / SOURCE_FILE).write_text(json.dumps(record, indent=1, default=str))
     return out
 
@@ -81,8 +86,10 @@ def main(argv: list[str]) -> int:
         out = write_run_dir(converted, args["out"])
     except (OSError, ValueError, KeyError) as err:  # the user's file or choice: the message, not a traceback
         raise SystemExit(f"src.convert: {err}") from None
-    print(f"{args['source']} {args['checkpoint']} -> {out} (preset={converted.preset} "
-          f"{' '.join(converted.overrides)}); evaluate: python -m src.evaluate run_dir={out}")
+    print(
+        f"{args['source']} {args['checkpoint']} -> {out} (preset={converted.preset} "
+        f"{' '.join(converted.overrides)}); evaluate: python -m src.evaluate run_dir={out}"
+    )
     return 0
 
 

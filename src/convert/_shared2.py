@@ -1,4 +1,5 @@
 """Helpers shared by the Vocos, WavTokenizer, BigCodec and Oobleck converters: safe loading, strict key maps."""
+
 from __future__ import annotations
 
 import json
@@ -26,8 +27,10 @@ def load_weights(path: Path) -> dict[str, Tensor]:
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # an UnpicklingError means the file wants to run code: refuse
-        raise ValueError(f"{path}: cannot be read with torch.load(weights_only=True) ({err}); codeclab never "
-                         "unpickles code: re-save the state dict alone, or as safetensors") from err
+        raise ValueError(
+            f"{path}: cannot be read with torch.load(weights_only=True) ({err}); codeclab never "
+            "unpickles code: re-save the state dict alone, or as safetensors"
+        ) from err
     if isinstance(obj, dict) and isinstance(obj.get("state_dict"), dict):
         obj = obj["state_dict"]
     if not isinstance(obj, dict) or not all(isinstance(v, Tensor) for v in obj.values()):
@@ -41,8 +44,10 @@ def find_file(checkpoint: Path, names: tuple[str, ...], what: str) -> Path:
     for name in names:
         if (folder / name).is_file():
             return folder / name
-    raise FileNotFoundError(f"{folder}: no {what} found (looked for {', '.join(names)}); the source's config "
-                            "decides the preset, so it must lie beside the weights")
+    raise FileNotFoundError(
+        f"{folder}: no {what} found (looked for {', '.join(names)}); the source's config "
+        "decides the preset, so it must lie beside the weights"
+    )
 
 
 def find_weights(checkpoint: Path, names: tuple[str, ...]) -> Path:
@@ -62,8 +67,9 @@ def read_json(path: Path) -> dict:
         return json.load(f)
 
 
-def remap(state: dict[str, Tensor], rule: Callable[[str, Tensor], tuple[str, Tensor] | None],
-          source: str) -> dict[str, Tensor]:
+def remap(
+    state: dict[str, Tensor], rule: Callable[[str, Tensor], tuple[str, Tensor] | None], source: str
+) -> dict[str, Tensor]:
     """Apply `rule` to every (key, tensor): it returns the codeclab (key, tensor), or None when the key is not
     one it knows. Unknown keys are an error that lists them all (a silent drop would hide a wrong map)."""
     out, left = {}, []
@@ -77,8 +83,7 @@ def remap(state: dict[str, Tensor], rule: Callable[[str, Tensor], tuple[str, Ten
             raise ValueError(f"{source}: two keys map to {new_key} (the second is {key})")
         out[new_key] = new_value
     if left:
-        raise ValueError(f"{source}: {len(left)} key(s) left over, not part of the converted codec: "
-                         f"{_listing(left)}")
+        raise ValueError(f"{source}: {len(left)} key(s) left over, not part of the converted codec: {_listing(left)}")
     return out
 
 
@@ -86,8 +91,11 @@ def check_against(state: dict[str, Tensor], expected: dict[str, Tensor], source:
     """Every expected key present with its shape, nothing else: else an error listing all differences."""
     missing = [k for k in expected if k not in state]
     extra = [k for k in state if k not in expected]
-    shapes = [f"{k}: {tuple(state[k].shape)} vs {tuple(expected[k].shape)}" for k in expected
-              if k in state and state[k].shape != expected[k].shape]
+    shapes = [
+        f"{k}: {tuple(state[k].shape)} vs {tuple(expected[k].shape)}"
+        for k in expected
+        if k in state and state[k].shape != expected[k].shape
+    ]
     problems = []
     if missing:
         problems.append(f"{len(missing)} codeclab key(s) missing from the checkpoint: {_listing(missing)}")

@@ -1,5 +1,6 @@
 """BigCodec (Xin et al. 2024) checkpoints -> codeclab preset=bigcodec: the published bigcodec.pt
 ({"CodecEnc": ..., "generator": ...}) or a training .ckpt (Lightning, under model.CodecEnc / model.generator)."""
+
 from __future__ import annotations
 
 import re
@@ -22,12 +23,31 @@ from src.nn.activations import kaiser_sinc_lowpass
 PARTS = ("CodecEnc", "generator")
 DISCRIMINATORS = ("discriminator", "spec_discriminator")  # in training checkpoints; not the codec
 # BigCodec's config/model/default.yaml: the class defaults the published bigcodec.pt was built with
-DEFAULTS = {"codec_encoder": {"out_channels": 1024, "ngf": 48, "use_rnn": True, "rnn_bidirectional": False,
-                              "rnn_num_layers": 2, "up_ratios": [2, 2, 2, 5, 5], "dilations": [1, 3, 9]},
-            "codec_decoder": {"in_channels": 1024, "upsample_initial_channel": 1536, "ngf": 48, "use_rnn": True,
-                              "rnn_bidirectional": False, "rnn_num_layers": 2, "up_ratios": [5, 5, 2, 2, 2],
-                              "dilations": [1, 3, 9], "vq_num_quantizers": 1, "vq_dim": 1024,
-                              "codebook_size": 8192, "codebook_dim": 8}}
+DEFAULTS = {
+    "codec_encoder": {
+        "out_channels": 1024,
+        "ngf": 48,
+        "use_rnn": True,
+        "rnn_bidirectional": False,
+        "rnn_num_layers": 2,
+        "up_ratios": [2, 2, 2, 5, 5],
+        "dilations": [1, 3, 9],
+    },
+    "codec_decoder": {
+        "in_channels": 1024,
+        "upsample_initial_channel": 1536,
+        "ngf": 48,
+        "use_rnn": True,
+        "rnn_bidirectional": False,
+        "rnn_num_layers": 2,
+        "up_ratios": [5, 5, 2, 2, 2],
+        "dilations": [1, 3, 9],
+        "vq_num_quantizers": 1,
+        "vq_dim": 1024,
+        "codebook_size": 8192,
+        "codebook_dim": 8,
+    },
+}
 
 
 def read_config(checkpoint: Path) -> tuple[dict, str]:
@@ -46,8 +66,9 @@ def bigcodec_overrides(cfg: dict, where: str) -> list[str]:
     enc, dec = cfg["codec_encoder"], cfg["codec_decoder"]
     if enc != DEFAULTS["codec_encoder"] or dec != DEFAULTS["codec_decoder"]:
         changed = sorted(f"{p}.{k}" for p in DEFAULTS for k in DEFAULTS[p] if cfg[p][k] != DEFAULTS[p][k])
-        raise ValueError(f"{where}: {changed} differ from BigCodec's published config; preset=bigcodec "
-                         "reproduces that one only")
+        raise ValueError(
+            f"{where}: {changed} differ from BigCodec's published config; preset=bigcodec reproduces that one only"
+        )
     return []
 
 
@@ -63,7 +84,7 @@ def flatten(obj: dict, path: str) -> tuple[dict[str, Tensor], list[str]]:
         for key, value in obj["state_dict"].items():
             part = key.split(".")[1] if key.startswith("model.") else ""
             if part in PARTS:
-                out[key[len("model."):]] = value
+                out[key[len("model.") :]] = value
             elif part in DISCRIMINATORS:
                 dropped.append(key)
             else:
@@ -82,13 +103,18 @@ def _rule(key: str, value: Tensor):
     if key.endswith(("upsample.filter", "downsample.lowpass.filter")):
         return None  # checked and dropped in convert()
     if key.startswith("CodecEnc.block."):
-        key = "encoder." + key[len("CodecEnc."):]
+        key = "encoder." + key[len("CodecEnc.") :]
     elif m := re.fullmatch(r"generator\.model\.(\d+)\.(.*)", key):
         index = int(m.group(1))
-        key = (f"head.act.{m.group(2)}" if index == 7 else f"head.conv.conv.{m.group(2)}" if index == 8
-               else f"decoder.block.{index}.{m.group(2)}")
+        key = (
+            f"head.act.{m.group(2)}"
+            if index == 7
+            else f"head.conv.conv.{m.group(2)}"
+            if index == 8
+            else f"decoder.block.{index}.{m.group(2)}"
+        )
     elif key.startswith("generator.quantizer.layers."):
-        key = "quantizer." + key[len("generator.quantizer."):].replace("_codebook.", "codebook.")
+        key = "quantizer." + key[len("generator.quantizer.") :].replace("_codebook.", "codebook.")
         if re.search(r"_proj\.weight_[gv]$", key):  # weight-normed Linear -> 1x1 Conv1d
             value = value.unsqueeze(-1)
     else:
@@ -110,8 +136,9 @@ def convert(checkpoint: Path) -> ConvertedCheckpoint:
     try:
         obj = torch.load(weights, map_location="cpu", weights_only=True)
     except Exception as err:
-        raise ValueError(f"{weights}: cannot be read with torch.load(weights_only=True) ({err}); codeclab never "
-                         "unpickles code") from err
+        raise ValueError(
+            f"{weights}: cannot be read with torch.load(weights_only=True) ({err}); codeclab never unpickles code"
+        ) from err
     state, dropped = flatten(obj, str(weights))
     bad = [k for k, v in state.items() if k.endswith(".filter") and not _filter_ok(v)]
     if bad:
@@ -119,6 +146,15 @@ def convert(checkpoint: Path) -> ConvertedCheckpoint:
     state = {k: v for k, v in state.items() if not k.endswith(".filter")}
     codec_state = remap(state, _rule, str(weights))
     check_against(codec_state, expected_state("bigcodec", overrides), str(weights))
-    return ConvertedCheckpoint("bigcodec", overrides, codec_state, None,
-                               {"format": "bigcodec", "checkpoint": str(checkpoint), "config": where,
-                                "dropped_discriminator_keys": len(dropped)})
+    return ConvertedCheckpoint(
+        "bigcodec",
+        overrides,
+        codec_state,
+        None,
+        {
+            "format": "bigcodec",
+            "checkpoint": str(checkpoint),
+            "config": where,
+            "dropped_discriminator_keys": len(dropped),
+        },
+    )

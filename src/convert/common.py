@@ -1,4 +1,5 @@
 """Shared pieces of the checkpoint converters and exporters: safe loading, key mapping, weight norm."""
+
 from __future__ import annotations
 
 import pickle
@@ -10,8 +11,7 @@ import torch
 from torch import Tensor
 
 # torch.nn.utils.weight_norm (DAC, EnCodec) <-> torch.nn.utils.parametrizations.weight_norm (codeclab)
-WEIGHT_NORM = (("weight_g", "parametrizations.weight.original0"),
-               ("weight_v", "parametrizations.weight.original1"))
+WEIGHT_NORM = (("weight_g", "parametrizations.weight.original0"), ("weight_v", "parametrizations.weight.original1"))
 
 
 class KeyMismatchError(KeyError):
@@ -29,8 +29,10 @@ def load_torch(path: str | Path) -> dict:
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as err:
-        raise ValueError(f"{path}: refused, it holds more than tensors and plain containers (loading it would "
-                         f"run pickled code; codeclab loads weights_only). Re-save its state_dict: {err}") from err
+        raise ValueError(
+            f"{path}: refused, it holds more than tensors and plain containers (loading it would "
+            f"run pickled code; codeclab loads weights_only). Re-save its state_dict: {err}"
+        ) from err
 
 
 def load_safetensors(path: str | Path) -> dict[str, Tensor]:
@@ -71,13 +73,19 @@ def check_keys(state: Mapping[str, Tensor], expected: Mapping[str, Tensor], sour
     expected key `state` lacks (missing) and every shape that differs; `source` names the file or format."""
     leftover = sorted(set(state) - set(expected))
     missing = sorted(set(expected) - set(state))
-    shapes = sorted(f"{k}: {tuple(state[k].shape)} vs expected {tuple(expected[k].shape)}"
-                    for k in set(state) & set(expected) if state[k].shape != expected[k].shape)
+    shapes = sorted(
+        f"{k}: {tuple(state[k].shape)} vs expected {tuple(expected[k].shape)}"
+        for k in set(state) & set(expected)
+        if state[k].shape != expected[k].shape
+    )
     if not (leftover or missing or shapes):
         return
     parts = [f"{source}: the checkpoint does not match the model its config describes"]
-    for title, keys in (("leftover (in the checkpoint, no place in the model)", leftover),
-                        ("missing (in the model, not in the checkpoint)", missing), ("shape mismatch", shapes)):
+    for title, keys in (
+        ("leftover (in the checkpoint, no place in the model)", leftover),
+        ("missing (in the model, not in the checkpoint)", missing),
+        ("shape mismatch", shapes),
+    ):
         if keys:
             parts.append(f"{len(keys)} {title}:\n  " + "\n  ".join(keys))
     raise KeyMismatchError("\n".join(parts))
@@ -109,8 +117,12 @@ def split_weight_norm(state: Mapping[str, Tensor], expected: Mapping[str, Tensor
 def fold_weight_norm(state: Mapping[str, Tensor]) -> dict[str, Tensor]:
     """Weight-norm pairs (parametrizations or weight_g/_v) -> the plain `x.weight` they compute."""
     out, pairs = {}, {}
-    suffixes = ((0, "parametrizations.weight.original0"), (1, "parametrizations.weight.original1"),
-                (0, "weight_g"), (1, "weight_v"))
+    suffixes = (
+        (0, "parametrizations.weight.original0"),
+        (1, "parametrizations.weight.original1"),
+        (0, "weight_g"),
+        (1, "weight_v"),
+    )
     for key, value in state.items():
         for part, suffix in suffixes:
             if key.endswith("." + suffix):

@@ -3,6 +3,7 @@
 `weights.pth` = {"state_dict": ..., "metadata": {"kwargs": DAC(**kwargs)}}. The kwargs decide the preset;
 the released decoder drops one sample per odd stride, which `decoder.exact_odd_strides=false` reproduces.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,17 +12,33 @@ from src.convert import ConvertedCheckpoint
 from src.convert.common import check_keys, expected_state, load_torch, rename, rename_weight_norm
 
 # DAC.__init__'s defaults (descript-audio-codec dac/model/dac.py), for kwargs a checkpoint leaves out
-DEFAULTS = {"encoder_dim": 64, "encoder_rates": [2, 4, 8, 8], "latent_dim": None, "decoder_dim": 1536,
-            "decoder_rates": [8, 8, 4, 2], "n_codebooks": 9, "codebook_size": 1024, "codebook_dim": 8,
-            "quantizer_dropout": False, "sample_rate": 44100}
+DEFAULTS = {
+    "encoder_dim": 64,
+    "encoder_rates": [2, 4, 8, 8],
+    "latent_dim": None,
+    "decoder_dim": 1536,
+    "decoder_rates": [8, 8, 4, 2],
+    "n_codebooks": 9,
+    "codebook_size": 1024,
+    "codebook_dim": 8,
+    "quantizer_dropout": False,
+    "sample_rate": 44100,
+}
 # the released models (conf/final/{16,24,44}khz.yml); n_codebooks may differ (then it is an override)
 PRESETS = {
-    "dac_16khz": {"encoder_rates": [2, 4, 5, 8], "decoder_rates": [8, 5, 4, 2], "sample_rate": 16000,
-                  "n_codebooks": 12},
-    "dac_24khz": {"encoder_rates": [2, 4, 5, 8], "decoder_rates": [8, 5, 4, 2], "sample_rate": 24000,
-                  "n_codebooks": 32},
-    "dac_44khz": {"encoder_rates": [2, 4, 8, 8], "decoder_rates": [8, 8, 4, 2], "sample_rate": 44100,
-                  "n_codebooks": 9},
+    "dac_16khz": {
+        "encoder_rates": [2, 4, 5, 8],
+        "decoder_rates": [8, 5, 4, 2],
+        "sample_rate": 16000,
+        "n_codebooks": 12,
+    },
+    "dac_24khz": {
+        "encoder_rates": [2, 4, 5, 8],
+        "decoder_rates": [8, 5, 4, 2],
+        "sample_rate": 24000,
+        "n_codebooks": 32,
+    },
+    "dac_44khz": {"encoder_rates": [2, 4, 8, 8], "decoder_rates": [8, 8, 4, 2], "sample_rate": 44100, "n_codebooks": 9},
 }
 SHARED = {"encoder_dim": 64, "latent_dim": 1024, "decoder_dim": 1536, "codebook_size": 1024, "codebook_dim": 8}
 
@@ -50,8 +67,11 @@ def choose_preset(kwargs: dict, source: str) -> tuple[str, list[str]]:
             if int(full["n_codebooks"]) != preset["n_codebooks"]:
                 overrides.append(f"quantizer.n_codebooks={int(full['n_codebooks'])}")
             return name, overrides
-    raise ValueError(f"{source}: DAC kwargs {arch} match no codeclab preset (known: "
-                     + "; ".join(f"{n}: {dict(SHARED, **p)}" for n, p in PRESETS.items()) + ")")
+    raise ValueError(
+        f"{source}: DAC kwargs {arch} match no codeclab preset (known: "
+        + "; ".join(f"{n}: {dict(SHARED, **p)}" for n, p in PRESETS.items())
+        + ")"
+    )
 
 
 def key_rules(n_blocks: int, to_codeclab: bool = True) -> list[tuple[str, str]]:
@@ -61,18 +81,22 @@ def key_rules(n_blocks: int, to_codeclab: bool = True) -> list[tuple[str, str]]:
     (tanh)}, quantizer.quantizers.{k}. codeclab: encoder.block.{i}.{j}, decoder.block.{i}.{j}, head.act,
     head.conv.conv, quantizer.layers.{k}."""
     if to_codeclab:
-        return [(r"^encoder\.block\.(\d+)\.block\.", r"encoder.block.\1."),
-                (r"^decoder\.model\.0\.", "decoder.block.0."),
-                (r"^decoder\.model\.(\d+)\.block\.", r"decoder.block.\1."),
-                (rf"^decoder\.model\.{n_blocks + 1}\.", "head.act."),
-                (rf"^decoder\.model\.{n_blocks + 2}\.", "head.conv.conv."),
-                (r"^quantizer\.quantizers\.", "quantizer.layers.")]
-    return [(r"^encoder\.block\.(\d+)\.(\d+)\.", r"encoder.block.\1.block.\2."),
-            (r"^decoder\.block\.(\d+)\.(\d+)\.", r"decoder.model.\1.block.\2."),
-            (r"^decoder\.block\.0\.", "decoder.model.0."),
-            (r"^head\.act\.", f"decoder.model.{n_blocks + 1}."),
-            (r"^head\.conv\.conv\.", f"decoder.model.{n_blocks + 2}."),
-            (r"^quantizer\.layers\.", "quantizer.quantizers.")]
+        return [
+            (r"^encoder\.block\.(\d+)\.block\.", r"encoder.block.\1."),
+            (r"^decoder\.model\.0\.", "decoder.block.0."),
+            (r"^decoder\.model\.(\d+)\.block\.", r"decoder.block.\1."),
+            (rf"^decoder\.model\.{n_blocks + 1}\.", "head.act."),
+            (rf"^decoder\.model\.{n_blocks + 2}\.", "head.conv.conv."),
+            (r"^quantizer\.quantizers\.", "quantizer.layers."),
+        ]
+    return [
+        (r"^encoder\.block\.(\d+)\.(\d+)\.", r"encoder.block.\1.block.\2."),
+        (r"^decoder\.block\.(\d+)\.(\d+)\.", r"decoder.model.\1.block.\2."),
+        (r"^decoder\.block\.0\.", "decoder.model.0."),
+        (r"^head\.act\.", f"decoder.model.{n_blocks + 1}."),
+        (r"^head\.conv\.conv\.", f"decoder.model.{n_blocks + 2}."),
+        (r"^quantizer\.layers\.", "quantizer.quantizers."),
+    ]
 
 
 def to_codeclab(state: dict, n_blocks: int) -> dict:
@@ -85,11 +109,14 @@ def convert(checkpoint: Path) -> ConvertedCheckpoint:
     """A descript-audio-codec weights.pth -> the codeclab dac_* preset it describes."""
     data = load_torch(checkpoint)
     if not isinstance(data, dict) or "state_dict" not in data or "kwargs" not in data.get("metadata", {}):
-        raise ValueError(f"{checkpoint}: not a DAC weights file (expected {{'state_dict', 'metadata': "
-                         "{'kwargs'}}, as DAC.save / the published weights.pth hold)")
+        raise ValueError(
+            f"{checkpoint}: not a DAC weights file (expected {{'state_dict', 'metadata': "
+            "{'kwargs'}}, as DAC.save / the published weights.pth hold)"
+        )
     kwargs = dict(data["metadata"]["kwargs"])
     preset, overrides = choose_preset(kwargs, str(checkpoint))
     state = to_codeclab(data["state_dict"], len(official_kwargs(kwargs)["decoder_rates"]))
     check_keys(state, expected_state(preset, overrides), str(checkpoint))
-    return ConvertedCheckpoint(preset, overrides, state, None,
-                               {"format": "dac", "file": str(checkpoint), "kwargs": kwargs})
+    return ConvertedCheckpoint(
+        preset, overrides, state, None, {"format": "dac", "file": str(checkpoint), "kwargs": kwargs}
+    )

@@ -5,6 +5,7 @@ config.json (EncodecConfig) must describe the 24 kHz model; a key that differs i
 Names differ from the `encodec` package only in `layers` for `model` and `.conv` for `.conv.conv` /
 `.convtr.convtr`; the weights already are weight-norm parametrizations.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,12 +17,28 @@ from src.convert.encodec import OVERRIDES, PRESET, to_codeclab
 from src.convert.hf_dac import read_config, read_weights
 
 # EncodecConfig of the released 24 kHz model (facebook/encodec_24khz); 24 kbps at 75 Hz = 32 codebooks
-CONFIG_24KHZ = {"sampling_rate": 24000, "audio_channels": 1, "normalize": False, "hidden_size": 128,
-                "num_filters": 32, "num_residual_layers": 1, "upsampling_ratios": [8, 5, 4, 2],
-                "norm_type": "weight_norm", "kernel_size": 7, "last_kernel_size": 7, "residual_kernel_size": 3,
-                "dilation_growth_rate": 2, "use_causal_conv": True, "pad_mode": "reflect", "compress": 2,
-                "num_lstm_layers": 2, "trim_right_ratio": 1.0, "codebook_size": 1024, "codebook_dim": 128,
-                "use_conv_shortcut": True}
+CONFIG_24KHZ = {
+    "sampling_rate": 24000,
+    "audio_channels": 1,
+    "normalize": False,
+    "hidden_size": 128,
+    "num_filters": 32,
+    "num_residual_layers": 1,
+    "upsampling_ratios": [8, 5, 4, 2],
+    "norm_type": "weight_norm",
+    "kernel_size": 7,
+    "last_kernel_size": 7,
+    "residual_kernel_size": 3,
+    "dilation_growth_rate": 2,
+    "use_causal_conv": True,
+    "pad_mode": "reflect",
+    "compress": 2,
+    "num_lstm_layers": 2,
+    "trim_right_ratio": 1.0,
+    "codebook_size": 1024,
+    "codebook_dim": 128,
+    "use_conv_shortcut": True,
+}
 CONVTR = {3 * (j + 1) for j in range(4)}  # decoder.layers indices of the four transposed convs
 
 
@@ -31,9 +48,11 @@ def check_config(config: dict, source: str) -> None:
     if max(bandwidths) != 24.0:
         differ["target_bandwidths"] = (bandwidths, "max 24.0 (32 codebooks)")
     if differ:
-        raise ValueError(f"{source}: EncodecConfig is not the 24 kHz model codeclab's preset encodec_24khz "
-                         "reproduces; differing keys (found, expected): "
-                         + ", ".join(f"{k}={a!r} vs {b!r}" for k, (a, b) in differ.items()))
+        raise ValueError(
+            f"{source}: EncodecConfig is not the 24 kHz model codeclab's preset encodec_24khz "
+            "reproduces; differing keys (found, expected): "
+            + ", ".join(f"{k}={a!r} vs {b!r}" for k, (a, b) in differ.items())
+        )
 
 
 def hf_to_official_key(key: str) -> str:
@@ -42,7 +61,7 @@ def hf_to_official_key(key: str) -> str:
     if m:
         part, index, rest = m[1], int(m[2]), m[3]
         if part == "decoder" and index in CONVTR and rest.startswith("conv."):
-            rest = "convtr.convtr." + rest[len("conv."):]
+            rest = "convtr.convtr." + rest[len("conv.") :]
         elif rest.startswith("conv.") or re.match(r"(block\.\d+|shortcut)\.conv\.", rest):
             rest = re.sub(r"(^|\.)conv\.", r"\1conv.conv.", rest, count=1)
         return f"{part}.model.{index}.{rest}"
@@ -58,5 +77,6 @@ def convert(checkpoint: Path) -> ConvertedCheckpoint:
     expected = expected_state(PRESET, OVERRIDES)
     converted = to_codeclab(official, expected)
     check_keys(converted, expected, str(file))
-    return ConvertedCheckpoint(PRESET, list(OVERRIDES), converted, None,
-                               {"format": "hf_encodec", "file": str(file), "config": config})
+    return ConvertedCheckpoint(
+        PRESET, list(OVERRIDES), converted, None, {"format": "hf_encodec", "file": str(file), "config": config}
+    )

@@ -1,4 +1,5 @@
 """stable-audio-tools Oobleck VAE (Evans et al. 2024, Stable Audio Open) checkpoints -> codeclab preset=oobleck."""
+
 from __future__ import annotations
 
 import re
@@ -32,8 +33,10 @@ def autoencoder_config(config: dict, path: Path) -> tuple[dict, str]:
     pre = (config.get("model") or {}).get("pretransform") or {}
     if kind in ("diffusion_cond", "diffusion_uncond") and pre.get("type") == "autoencoder":
         return pre["config"], "pretransform.model."
-    raise ValueError(f"{path}: model_type={kind!r} holds no Oobleck autoencoder (need `autoencoder`, or a "
-                     "diffusion model with an autoencoder pretransform)")
+    raise ValueError(
+        f"{path}: model_type={kind!r} holds no Oobleck autoencoder (need `autoencoder`, or a "
+        "diffusion model with an autoencoder pretransform)"
+    )
 
 
 def oobleck_overrides(config: dict, path: Path) -> tuple[list[str], int]:
@@ -41,8 +44,7 @@ def oobleck_overrides(config: dict, path: Path) -> tuple[list[str], int]:
     ae, _ = autoencoder_config(config, path)
     enc, dec = ae["encoder"], ae["decoder"]
     if enc.get("type") != "oobleck" or dec.get("type") != "oobleck":
-        raise ValueError(f"{path}: encoder/decoder type {enc.get('type')!r}/{dec.get('type')!r}; only oobleck "
-                         "converts")
+        raise ValueError(f"{path}: encoder/decoder type {enc.get('type')!r}/{dec.get('type')!r}; only oobleck converts")
     if (ae.get("bottleneck") or {}).get("type") != "vae":
         raise ValueError(f"{path}: bottleneck {ae.get('bottleneck')!r}; only the `vae` bottleneck converts")
     enc, dec = enc["config"], dec["config"]
@@ -61,27 +63,34 @@ def oobleck_overrides(config: dict, path: Path) -> tuple[list[str], int]:
     lists = {k: "[" + ",".join(str(v) for v in enc[k]) + "]" for k in ("c_mults", "strides")}
     overrides = [f"sample_rate={config['sample_rate']}", f"channels={ae['io_channels']}", f"latent_dim={latent}"]
     for part in ("encoder", "decoder"):
-        overrides += [f"{part}.base_channels={enc['channels']}", f"{part}.c_mults={lists['c_mults']}",
-                      f"{part}.strides={lists['strides']}", f"{part}.use_snake={str(snake).lower()}"]
-    overrides += [f"head.activation={'snake_beta' if snake else 'elu'}",
-                  f"head.tanh={str(bool(dec.get('final_tanh', True))).lower()}"]
+        overrides += [
+            f"{part}.base_channels={enc['channels']}",
+            f"{part}.c_mults={lists['c_mults']}",
+            f"{part}.strides={lists['strides']}",
+            f"{part}.use_snake={str(snake).lower()}",
+        ]
+    overrides += [
+        f"head.activation={'snake_beta' if snake else 'elu'}",
+        f"head.tanh={str(bool(dec.get('final_tanh', True))).lower()}",
+    ]
     return overrides, len(enc["c_mults"])
 
 
 def _rule(depth: int, prefix: str):
-    """stable-audio-tools names -> codeclab names: `layers` -> `block` (one level fewer), weight_g/v -> parametrizations,
+    """stable-audio-tools names -> codeclab names: `layers` -> `block` (one level fewer), weight_g/v ->
+    parametrizations,
     SnakeBeta (C,) -> (1, C, 1); the decoder's last activation and conv become the head."""
     head = {f"decoder.layers.{depth + 1}.": "head.act.", f"decoder.layers.{depth + 2}.": "head.conv.conv."}
 
     def rule(key: str, value: Tensor):
         if not key.startswith(prefix):
             return None
-        key = key[len(prefix):]
+        key = key[len(prefix) :]
         if not key.startswith(("encoder.layers.", "decoder.layers.")):
             return None
         for old, new in head.items():
             if key.startswith(old):
-                key = new + key[len(old):]
+                key = new + key[len(old) :]
         # an Encoder/DecoderBlock is a plain Sequential in codeclab: its own `layers.` level goes
         key = re.sub(r"^(encoder|decoder)\.layers\.(\d+)\.layers\.", r"\1.layers.\2.", key)
         key = re.sub(r"(^|\.)layers\.", r"\1block.", key)
@@ -110,6 +119,16 @@ def convert(checkpoint: Path) -> ConvertedCheckpoint:
         dropped, state = len(state) - len(kept), kept
     codec_state = remap(state, _rule(depth, prefix), str(weights))
     check_against(codec_state, expected_state("oobleck", overrides), str(weights))
-    return ConvertedCheckpoint("oobleck", overrides, codec_state, None,
-                               {"format": "oobleck", "checkpoint": str(checkpoint), "config": str(config_path),
-                                "prefix": prefix, "non_autoencoder_keys_dropped": dropped})
+    return ConvertedCheckpoint(
+        "oobleck",
+        overrides,
+        codec_state,
+        None,
+        {
+            "format": "oobleck",
+            "checkpoint": str(checkpoint),
+            "config": str(config_path),
+            "prefix": prefix,
+            "non_autoencoder_keys_dropped": dropped,
+        },
+    )

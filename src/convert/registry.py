@@ -1,4 +1,5 @@
 """The checkpoint formats `python -m src.convert source=<format>` reads: name -> convert(checkpoint)."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

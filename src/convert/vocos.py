@@ -1,4 +1,5 @@
 """Vocos mel vocoder (Siuzdak 2023) checkpoints -> codeclab preset=vocos (config.yaml + pytorch_model.bin)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -27,8 +28,9 @@ FB_TOLERANCE = 1e-5  # torchaudio's float32 filterbank vs ours (computed in floa
 def _part(config: dict, key: str, cls: str, path: Path) -> dict:
     node = config.get(key) or {}
     if node.get("class_path") != cls:
-        raise ValueError(f"{path}: {key}.class_path is {node.get('class_path')!r}; codeclab converts the mel "
-                         f"Vocos only ({cls})")
+        raise ValueError(
+            f"{path}: {key}.class_path is {node.get('class_path')!r}; codeclab converts the mel Vocos only ({cls})"
+        )
     return node.get("init_args") or {}
 
 
@@ -38,34 +40,43 @@ def vocos_overrides(config: dict, path: Path) -> list[str]:
     bb = _part(config, "backbone", BACKBONE, path)
     head = _part(config, "head", HEAD, path)
     if bb.get("adanorm_num_embeddings"):
-        raise ValueError(f"{path}: backbone.adanorm_num_embeddings is set (an EnCodec-feature Vocos); only the "
-                         "mel Vocos converts")
+        raise ValueError(
+            f"{path}: backbone.adanorm_num_embeddings is set (an EnCodec-feature Vocos); only the mel Vocos converts"
+        )
     n_mels = mel.get("n_mels", 100)
     if bb.get("input_channels", n_mels) != n_mels or head.get("dim") != bb.get("dim"):
         raise ValueError(f"{path}: backbone.input_channels must equal n_mels and head.dim backbone.dim")
     padding = mel.get("padding", "center")
     return [
-        f"sample_rate={mel.get('sample_rate', 24000)}", "channels=1", f"latent_dim={n_mels}",
-        f"encoder.n_fft={mel.get('n_fft', 1024)}", f"encoder.hop_length={mel.get('hop_length', 256)}",
-        f"encoder.padding={padding}", f"encoder.last_frame={str(padding == 'center').lower()}",
-        f"decoder.dim={bb['dim']}", f"decoder.intermediate_dim={bb['intermediate_dim']}",
+        f"sample_rate={mel.get('sample_rate', 24000)}",
+        "channels=1",
+        f"latent_dim={n_mels}",
+        f"encoder.n_fft={mel.get('n_fft', 1024)}",
+        f"encoder.hop_length={mel.get('hop_length', 256)}",
+        f"encoder.padding={padding}",
+        f"encoder.last_frame={str(padding == 'center').lower()}",
+        f"decoder.dim={bb['dim']}",
+        f"decoder.intermediate_dim={bb['intermediate_dim']}",
         f"decoder.num_layers={bb['num_layers']}",
-        f"head.n_fft={head['n_fft']}", f"head.hop_length={head['hop_length']}",
+        f"head.n_fft={head['n_fft']}",
+        f"head.hop_length={head['hop_length']}",
         f"head.padding={head.get('padding', 'same')}",
     ]
 
 
 def _check_buffer(name: str, got: Tensor, want: Tensor, source: str) -> None:
     if got.shape != want.shape or (got.float() - want).abs().max() > FB_TOLERANCE:
-        raise ValueError(f"{source}: {name} differs from codeclab's (HTK mel, no norm; periodic Hann): this "
-                         "Vocos was built with another front end, which codeclab does not reproduce")
+        raise ValueError(
+            f"{source}: {name} differs from codeclab's (HTK mel, no norm; periodic Hann): this "
+            "Vocos was built with another front end, which codeclab does not reproduce"
+        )
 
 
 def _rule(key: str, value: Tensor):
     if key.startswith("backbone."):
-        return "decoder." + key[len("backbone."):], value
+        return "decoder." + key[len("backbone.") :], value
     if key.startswith("head.out."):
-        return "head.proj.out." + key[len("head.out."):], value
+        return "head.proj.out." + key[len("head.out.") :], value
     return None
 
 
@@ -82,14 +93,21 @@ def convert(checkpoint: Path) -> ConvertedCheckpoint:
     n_fft, sr, n_mels = mel.get("n_fft", 1024), mel.get("sample_rate", 24000), mel.get("n_mels", 100)
     head_fft = _part(config, "head", HEAD, config_path)["n_fft"]
     # the fixed buffers are checked against codeclab's, then dropped (codeclab recomputes them)
-    fixed = {"feature_extractor.mel_spec.spectrogram.window": torch.hann_window(n_fft),
-             "feature_extractor.mel_spec.mel_scale.fb": mel_filterbank(sr, n_fft, n_mels, 0.0, sr / 2).T,
-             "head.istft.window": torch.hann_window(head_fft)}
+    fixed = {
+        "feature_extractor.mel_spec.spectrogram.window": torch.hann_window(n_fft),
+        "feature_extractor.mel_spec.mel_scale.fb": mel_filterbank(sr, n_fft, n_mels, 0.0, sr / 2).T,
+        "head.istft.window": torch.hann_window(head_fft),
+    }
     for name, want in fixed.items():
         if name not in state:
             raise ValueError(f"{weights}: {name} missing: not a mel Vocos state dict")
         _check_buffer(name, state.pop(name), want, str(weights))
     codec_state = remap(state, _rule, str(weights))
     check_against(codec_state, expected_state("vocos", overrides), str(weights))
-    return ConvertedCheckpoint("vocos", overrides, codec_state, None,
-                               {"format": "vocos", "checkpoint": str(checkpoint), "config": str(config_path)})
+    return ConvertedCheckpoint(
+        "vocos",
+        overrides,
+        codec_state,
+        None,
+        {"format": "vocos", "checkpoint": str(checkpoint), "config": str(config_path)},
+    )

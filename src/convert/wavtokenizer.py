@@ -1,4 +1,5 @@
 """WavTokenizer (Ji et al. 2024) Lightning checkpoints -> codeclab preset=wavtokenizer_75hz / _40hz."""
+
 from __future__ import annotations
 
 import re
@@ -24,8 +25,17 @@ PRESETS = {(8, 5, 4, 2): "wavtokenizer_75hz", (6, 5, 5, 4): "wavtokenizer_40hz"}
 ENCODEC = "feature_extractor.encodec."
 # in the checkpoint but not the codec: the EnCodec decoder WavTokenizer never calls, the training-only
 # discriminators and loss buffers (WavTokenizer's own from_pretrained0802 drops the same)
-NOT_CODEC = (ENCODEC + "decoder.", "multiperioddisc.", "multiresddisc.", "dac.", "dacdiscriminator.",
-             "melspec_loss.", "disc_loss.", "gen_loss.", "feat_matching_loss.")
+NOT_CODEC = (
+    ENCODEC + "decoder.",
+    "multiperioddisc.",
+    "multiresddisc.",
+    "dac.",
+    "dacdiscriminator.",
+    "melspec_loss.",
+    "disc_loss.",
+    "gen_loss.",
+    "feat_matching_loss.",
+)
 POS_NET_RES = {"norm1": 0, "conv1": 2, "norm2": 3, "conv2": 6}  # LDM ResnetBlock -> codeclab's Sequential
 CODEBOOK = {"inited": "initted", "cluster_size": "cluster_size", "embed": "embed", "embed_avg": "embed_sum"}
 
@@ -34,11 +44,16 @@ def find_config(checkpoint: Path) -> Path:
     """The WavTokenizer training config (configs/wavtokenizer_*.yaml) beside the checkpoint: the one yaml
     there with model.init_args.feature_extractor."""
     folder = checkpoint if checkpoint.is_dir() else checkpoint.parent
-    found = [p for p in sorted(folder.glob("*.yaml"))
-             if ((read_yaml(p) or {}).get("model") or {}).get("init_args", {}).get("feature_extractor")]
+    found = [
+        p
+        for p in sorted(folder.glob("*.yaml"))
+        if ((read_yaml(p) or {}).get("model") or {}).get("init_args", {}).get("feature_extractor")
+    ]
     if len(found) != 1:
-        raise FileNotFoundError(f"{folder}: need exactly one WavTokenizer config yaml (configs/wavtokenizer_*.yaml "
-                                f"from its repository) beside the checkpoint; found {[p.name for p in found]}")
+        raise FileNotFoundError(
+            f"{folder}: need exactly one WavTokenizer config yaml (configs/wavtokenizer_*.yaml "
+            f"from its repository) beside the checkpoint; found {[p.name for p in found]}"
+        )
     return found[0]
 
 
@@ -52,19 +67,23 @@ def wavtokenizer_overrides(config: dict, path: Path) -> tuple[str, list[str]]:
         raise ValueError(f"{path}: num_quantizers={fe['num_quantizers']}; the presets hold one codebook")
     if bb["input_channels"] != 512 or head["dim"] != bb["dim"]:
         raise ValueError(f"{path}: backbone.input_channels must be 512 (the SEANet latent) and head.dim = dim")
-    overrides = [f"sample_rate={args.get('sample_rate', 24000)}",
-                 f"quantizer.codebook_size={fe.get('vq_bins', 16384)}",
-                 f"quantizer.kmeans_iters={fe.get('vq_kmeans', 800)}",
-                 f"decoder.dim={bb['dim']}", f"decoder.intermediate_dim={bb['intermediate_dim']}",
-                 f"decoder.num_layers={bb['num_layers']}",
-                 f"decoder.adanorm_num_embeddings={bb.get('adanorm_num_embeddings') or 'null'}",
-                 f"head.n_fft={head['n_fft']}", f"head.padding={head.get('padding', 'same')}"]
+    overrides = [
+        f"sample_rate={args.get('sample_rate', 24000)}",
+        f"quantizer.codebook_size={fe.get('vq_bins', 16384)}",
+        f"quantizer.kmeans_iters={fe.get('vq_kmeans', 800)}",
+        f"decoder.dim={bb['dim']}",
+        f"decoder.intermediate_dim={bb['intermediate_dim']}",
+        f"decoder.num_layers={bb['num_layers']}",
+        f"decoder.adanorm_num_embeddings={bb.get('adanorm_num_embeddings') or 'null'}",
+        f"head.n_fft={head['n_fft']}",
+        f"head.padding={head.get('padding', 'same')}",
+    ]
     return PRESETS[ratios], overrides
 
 
 def _rule(key: str, value: Tensor):
     if key.startswith(ENCODEC + "encoder."):
-        key = "encoder." + key[len(ENCODEC + "encoder."):]
+        key = "encoder." + key[len(ENCODEC + "encoder.") :]
         return weight_norm_key(key.replace(".conv.conv.", ".conv.")), value
     m = re.fullmatch(re.escape(ENCODEC) + r"quantizer\.vq\.layers\.(\d+)\._codebook\.(\w+)", key)
     if m and m.group(2) in CODEBOOK:
@@ -74,9 +93,9 @@ def _rule(key: str, value: Tensor):
     if m:
         return f"decoder.pos_net.{m.group(1)}.block.{POS_NET_RES[m.group(2)]}.{m.group(3)}", value
     if key.startswith("backbone."):
-        return "decoder." + key[len("backbone."):], value
+        return "decoder." + key[len("backbone.") :], value
     if key.startswith("head.out."):
-        return "head.proj.out." + key[len("head.out."):], value
+        return "head.proj.out." + key[len("head.out.") :], value
     return None
 
 
@@ -95,6 +114,15 @@ def convert(checkpoint: Path) -> ConvertedCheckpoint:
     expected = expected_state(preset, overrides)
     codec_state = fill_bookkeeping(remap(state, _rule, str(weights)), expected)
     check_against(codec_state, expected, str(weights))
-    return ConvertedCheckpoint(preset, overrides, codec_state, None,
-                               {"format": "wavtokenizer", "checkpoint": str(checkpoint), "config": str(config_path),
-                                "dropped_not_codec": len(dropped)})
+    return ConvertedCheckpoint(
+        preset,
+        overrides,
+        codec_state,
+        None,
+        {
+            "format": "wavtokenizer",
+            "checkpoint": str(checkpoint),
+            "config": str(config_path),
+            "dropped_not_codec": len(dropped),
+        },
+    )

@@ -4,6 +4,7 @@ Every array crossing this module's boundary is float32 channel-first (C, T). Bad
 `AudioError` subclass whose `reason` is a short human phrase and whose `kind` is a stable key used
 to count skips (see the failure policy in shared/DESIGN.md).
 """
+
 from __future__ import annotations
 
 import io
@@ -20,9 +21,9 @@ if TYPE_CHECKING:  # torch is imported where tensors are made: the index CLI and
 # Extensions soundfile (libsndfile) can decode; compared lower-case. Major formats from
 # sf.available_formats() plus their usual alternative spellings.
 _EXTRA_EXTENSIONS = {".aif", ".aifc", ".oga", ".opus", ".snd", ".wave"}
-AUDIO_EXTENSIONS = frozenset(
-    {f".{name.lower()}" for name in sf.available_formats()} | _EXTRA_EXTENSIONS
-) - {".raw"}  # headerless PCM cannot be read without being told its layout
+AUDIO_EXTENSIONS = frozenset({f".{name.lower()}" for name in sf.available_formats()} | _EXTRA_EXTENSIONS) - {
+    ".raw"
+}  # headerless PCM cannot be read without being told its layout
 
 RESAMPLE_QUALITY = "HQ"  # soxr 'HQ': 20-bit precision, the libsoxr default; VHQ buys nothing at 16-bit
 SQRT_HALF = 0.7071067811865476  # ITU-R BS.775 centre/surround downmix gain (-3 dB)
@@ -177,8 +178,9 @@ def read_native(path: str | Path, offset: int = 0, frames: int = -1) -> tuple[np
     return x, int(rate)
 
 
-def convert(x: np.ndarray, rate: int, sample_rate: int | None, channels: int | None,
-            path: str | Path = "<array>") -> torch.Tensor:
+def convert(
+    x: np.ndarray, rate: int, sample_rate: int | None, channels: int | None, path: str | Path = "<array>"
+) -> torch.Tensor:
     """x: (C_in, T) float32 at `rate` -> (channels, T') tensor at sample_rate (None keeps native)."""
     if channels is not None:
         x = map_channels(x, int(channels), path)
@@ -205,9 +207,7 @@ def read_audio(
     return convert(x, rate, sample_rate, channels, path)
 
 
-def write_audio(
-    path: str | Path, wav: torch.Tensor | np.ndarray, sample_rate: int, subtype: str = "PCM_16"
-) -> Path:
+def write_audio(path: str | Path, wav: torch.Tensor | np.ndarray, sample_rate: int, subtype: str = "PCM_16") -> Path:
     """Write wav (C, T) (or (T,)) to `path`; subtype "PCM_16" (clipped to [-1, 1]) or "FLOAT".
 
     The format follows the extension (.wav, .flac, ...). Parent folders are created."""

@@ -6,6 +6,7 @@ of another file chosen from (seed, epoch, index, attempt) alone, so a batch keep
 run (or any worker layout) draws the same replacement; `skipped` carries the bad file to the main
 process, which names it once (`AudioData.watch`).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -99,8 +100,10 @@ class CropDataset(UtteranceDataset):
                 continue
             return {**item, "skipped": skipped}
         names = "; ".join(f"{p}: {r}" for p, _, r in skipped[:5])
-        raise TooManyBadFiles(f"{MAX_ATTEMPTS} training files in a row could not be read ({names}, ...): "
-                              "check the data folder or manifest (python -m src.data.index --full)")
+        raise TooManyBadFiles(
+            f"{MAX_ATTEMPTS} training files in a row could not be read ({names}, ...): "
+            "check the data folder or manifest (python -m src.data.index --full)"
+        )
 
     def read_crop(self, record: int, start: int) -> dict:
         """`segment` samples of file `record` from `start` (model rate); AudioError when it is bad."""
@@ -116,8 +119,9 @@ class CropDataset(UtteranceDataset):
         x, _ = read_native(entry.path, offset=lo, frames=frames)
         expected = min(frames, info.frames - lo)
         if x.shape[-1] < expected - HEADER_SLACK:  # the header promised frames the file does not hold
-            raise TruncatedAudio(entry.path, f"truncated (header: {info.frames} frames; a read at "
-                                             f"{lo} got {x.shape[-1]} of {expected})")
+            raise TruncatedAudio(
+                entry.path, f"truncated (header: {info.frames} frames; a read at {lo} got {x.shape[-1]} of {expected})"
+            )
         wav = convert(x, rate, sr, self.channels, entry.path)[:, skip : skip + self.segment]
         if wav.shape[-1] < self.segment:  # a rounding sample short at the very end of a file
             wav = torch.nn.functional.pad(wav, (0, self.segment - wav.shape[-1]))

@@ -5,6 +5,7 @@ are `{"wav": (C, T) float32, "item": str, "speaker": str, "skipped": [...]}` and
 them. Headers come from `src.data.index` (scanned once per changed file); the content of a training
 file is checked when its crop is read (`src.data.crops`), of an eval file once, cached in the index.
 """
+
 from __future__ import annotations
 
 import logging
@@ -30,7 +31,9 @@ class EmptyDatasetError(RuntimeError):
 
 
 def scan(
-    entries: list[Entry], headers: dict[str, AudioInfo | AudioError], channels: int,
+    entries: list[Entry],
+    headers: dict[str, AudioInfo | AudioError],
+    channels: int,
     min_seconds: float = 0.0,
 ) -> tuple[list[tuple[Entry, AudioInfo]], dict[str, AudioError]]:
     """Check every entry's header; returns (kept (entry, info) pairs, {path: error} for the skipped)."""
@@ -45,9 +48,7 @@ def scan(
             if mappable[info.channels] is not None:
                 check_mappable(info.channels, channels, entry.path)
             if info.duration < min_seconds:
-                raise TooShortAudio(
-                    entry.path, f"too short for a {min_seconds:g} s crop ({info.duration:.2f} s)"
-                )
+                raise TooShortAudio(entry.path, f"too short for a {min_seconds:g} s crop ({info.duration:.2f} s)")
             kept.append((entry, info))
         except AudioError as err:
             skipped[entry.path] = err
@@ -85,9 +86,13 @@ def collate(items: list[dict]) -> dict:
     wav = items[0]["wav"].new_zeros(len(items), items[0]["wav"].shape[0], int(lengths.max()))
     for b, it in enumerate(items):
         wav[b, :, : it["wav"].shape[-1]] = it["wav"]
-    out = {"wav": wav, "lengths": lengths, "item": [it["item"] for it in items],
-           "speaker": [it["speaker"] for it in items],
-           "skipped": [s for it in items for s in it.get("skipped", ())]}
+    out = {
+        "wav": wav,
+        "lengths": lengths,
+        "item": [it["item"] for it in items],
+        "speaker": [it["speaker"] for it in items],
+        "skipped": [s for it in items for s in it.get("skipped", ())],
+    }
     if all("source" in it for it in items):  # data=mix: which source each item came from
         out["source"] = [it["source"] for it in items]
     return out
@@ -101,17 +106,28 @@ class AudioData:
 
     collate = staticmethod(collate)
 
-    def __init__(self, sample_rate: int, channels: int, segment_seconds: float = 1.0,
-                 batch_size: int = 16, num_workers: int | str = 0, seed: int = 0,
-                 eval_max_seconds: float | None = None, index_dir: str | None = None,
-                 index_workers: int = 0, segment_frames: int | None = None,
-                 hop_length: int | None = None) -> None:
+    def __init__(
+        self,
+        sample_rate: int,
+        channels: int,
+        segment_seconds: float = 1.0,
+        batch_size: int = 16,
+        num_workers: int | str = 0,
+        seed: int = 0,
+        eval_max_seconds: float | None = None,
+        index_dir: str | None = None,
+        index_workers: int = 0,
+        segment_frames: int | None = None,
+        hop_length: int | None = None,
+    ) -> None:
         self.sample_rate, self.channels = int(sample_rate), int(channels)
         self.segment_frames, self.hop_length = segment_frames, hop_length
         if segment_frames is not None:  # a fixed number of tokens per crop, whatever the frame rate
             if int(segment_frames) <= 0 or not hop_length or int(hop_length) <= 0:
-                raise ValueError(f"data.segment_frames={segment_frames} needs a positive integer and "
-                                 f"data.hop_length={hop_length} the encoder hop in samples (> 0)")
+                raise ValueError(
+                    f"data.segment_frames={segment_frames} needs a positive integer and "
+                    f"data.hop_length={hop_length} the encoder hop in samples (> 0)"
+                )
             segment_seconds = int(segment_frames) * int(hop_length) / self.sample_rate
         if segment_seconds <= 0:
             raise ValueError(f"data.segment_seconds={segment_seconds}: must be > 0")
@@ -144,7 +160,7 @@ class AudioData:
         return "no audio files found; point the data config at audio soundfile can read"
 
     def split(self, name: str) -> Dataset:
-        """"train" -> CropDataset; "valid"/"test" -> UtteranceDataset. Built once, then cached."""
+        """ "train" -> CropDataset; "valid"/"test" -> UtteranceDataset. Built once, then cached."""
         if name not in SPLITS:
             raise KeyError(f"unknown data split {name!r}: choose one of {', '.join(SPLITS)}")
         if name not in self._splits:
@@ -164,8 +180,14 @@ class AudioData:
         index = AudioIndex(self.index_anchor(name), self.index_dir, self.index_workers)
         full = set() if name == "train" else {e.path for e in entries}
         result = index.update(self.index_paths(name, entries), full)
-        log.info("%s split: index %s (%d files, %d scanned, %.2f s)", name, index.file,
-                 len(result), index.stats["scanned"], index.stats["seconds"])
+        log.info(
+            "%s split: index %s (%d files, %d scanned, %.2f s)",
+            name,
+            index.file,
+            len(result),
+            index.stats["scanned"],
+            index.stats["seconds"],
+        )
         return result
 
     def _build(self, name: str) -> Dataset:
@@ -197,19 +219,29 @@ class AudioData:
             self._name(path, err.reason)
         counts = ", ".join(f"{k}: {n}" for k, n in sorted(Counter(e.kind for e in skipped.values()).items()))
         if not kept:
-            why = (f"all {found} files were skipped ({counts}); point the data config at audio soundfile can read"
-                   if found else self.why_empty(name))
+            why = (
+                f"all {found} files were skipped ({counts}); point the data config at audio soundfile can read"
+                if found
+                else self.why_empty(name)
+            )
             raise EmptyDatasetError(f"data split {name!r} from {self.describe(name)} is empty: {why}")
-        log.info("%s split: %d files kept, %d skipped%s", name, len(kept), len(skipped),
-                 f" ({counts})" if skipped else "")
+        log.info(
+            "%s split: %d files kept, %d skipped%s", name, len(kept), len(skipped), f" ({counts})" if skipped else ""
+        )
 
 
 class FolderData(AudioData):
     """Every audio file under `root`. Splits: `root/{train,valid,test}/` when `root/train` exists,
     otherwise a stable hash split of the relative paths (valid_fraction, test_fraction)."""
 
-    def __init__(self, root: str, valid_fraction: float = 0.05, test_fraction: float = 0.05,
-                 speaker_level: int | None = 0, **kwargs) -> None:
+    def __init__(
+        self,
+        root: str,
+        valid_fraction: float = 0.05,
+        test_fraction: float = 0.05,
+        speaker_level: int | None = 0,
+        **kwargs,
+    ) -> None:
         super().__init__(**kwargs)
         if root in (None, "", "???"):
             raise ValueError("data.root is not set: pass data.root=/path/to/audio (folder.yaml)")
@@ -233,16 +265,22 @@ class FolderData(AudioData):
         if not total:
             return f"no audio files found under {self.root}"
         fraction = {"valid": self.valid_fraction, "test": self.test_fraction}.get(name)
-        fix = (f"raise data.{name}_fraction (now {fraction:g})" if fraction is not None else
-               "lower data.valid_fraction + data.test_fraction")
-        return (f"the hash split gave none of the {total} audio files under {self.root} to {name!r}: {fix}, or "
-                f"split the files yourself into {self.root}/train/, valid/ and test/ folders")
+        fix = (
+            f"raise data.{name}_fraction (now {fraction:g})"
+            if fraction is not None
+            else "lower data.valid_fraction + data.test_fraction"
+        )
+        return (
+            f"the hash split gave none of the {total} audio files under {self.root} to {name!r}: {fix}, or "
+            f"split the files yourself into {self.root}/train/, valid/ and test/ folders"
+        )
 
     def entries(self, name: str) -> list[Entry]:
         base = self.root / name if self.by_folder else self.root
         if self.by_folder and not base.is_dir():
-            raise FileNotFoundError(f"{self.root} has train/ but no {name}/ folder: add one, or "
-                                    "remove the sub-folders to use a hash split")
+            raise FileNotFoundError(
+                f"{self.root} has train/ but no {name}/ folder: add one, or remove the sub-folders to use a hash split"
+            )
         prefix, top = str(base) + os.sep, len(str(self.root)) + 1
         out = []
         for path in self.files():  # strings, not Paths: this loop runs once per file at every start

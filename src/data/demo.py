@@ -5,6 +5,7 @@ audio from the espeak-ng library shipped in the `espeakng-loader` wheel (`src/da
 Splits: train (10 speakers), valid (16 utterances, train speakers, unseen sentences), test
 (unseen sentences; half by 2 speakers never heard in training). Same bytes on every run.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -65,8 +66,18 @@ def corpus_plan() -> list[dict]:
             split = "test"
             spk = unseen[(j // 2) % 2] if j % 2 == 0 else seen[(j // 2) % len(seen)]
         sid, voice, pitch, rng, rate = spk
-        plan.append({"id": f"{sid}_{i:04d}", "split": split, "speaker": sid, "voice": voice,
-                     "pitch": pitch, "range": rng, "rate": rate, "text": text})
+        plan.append(
+            {
+                "id": f"{sid}_{i:04d}",
+                "split": split,
+                "speaker": sid,
+                "voice": voice,
+                "pitch": pitch,
+                "range": rng,
+                "rate": rate,
+                "text": text,
+            }
+        )
     return plan
 
 
@@ -138,8 +149,10 @@ def _synthesize(tmp: Path, plan: list[dict], workers: int) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         jobs.append(synthesis_job(p, path))
     synthesize_many(jobs, workers=workers)
-    rows = [{"path": f"wav/{p['speaker']}/{p['id']}.wav", "speaker": p["speaker"], "text": p["text"],
-             "split": p["split"]} for p in plan]
+    rows = [
+        {"path": f"wav/{p['speaker']}/{p['id']}.wav", "speaker": p["speaker"], "text": p["text"], "split": p["split"]}
+        for p in plan
+    ]
     for name in ("manifest",) + SPLITS:
         chosen = [r for r in rows if name == "manifest" or r["split"] == name]
         (tmp / f"{name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in chosen))

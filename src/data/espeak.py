@@ -8,6 +8,7 @@ only on (text, voice settings), not on what was synthesized before or on how man
 
 Run as a script (`python espeak.py < jobs.json`) it is that worker; `synthesize_many` drives it.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -41,8 +42,7 @@ class _Engine:
         if self.lib.espeak_Initialize(_SYNCHRONOUS, 0, espeakng_loader.get_data_path().encode(), 0) <= 0:
             raise RuntimeError("espeak_Initialize failed")
         self.chunks: list[np.ndarray] = []
-        callback_type = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int,
-                                         ctypes.c_void_p)
+        callback_type = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p)
         self._callback = callback_type(self._collect)  # kept alive: espeak holds a raw pointer
         self.lib.espeak_SetSynthCallback(self._callback)
 
@@ -121,8 +121,13 @@ def synthesize_many(jobs: list[dict], workers: int = 1) -> None:
     pitch (0-100), range (0-100), wordgap (x10 ms). Writes one 16-bit mono WAV per job."""
     if not hasattr(os, "fork"):
         raise RuntimeError("the demo corpus synthesis needs os.fork (Linux or macOS)")
-    proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), str(workers)],
-                          input=json.dumps(jobs), text=True, capture_output=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), str(workers)],
+        input=json.dumps(jobs),
+        text=True,
+        capture_output=True,
+        check=False,
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"espeak synthesis failed (exit {proc.returncode}): {proc.stderr[-2000:]}")
 
@@ -131,8 +136,7 @@ def synthesize(text: str, voice: str, sample_rate: int = 16000, **settings) -> b
     """One utterance -> the bytes of its WAV file (for checks and notebooks)."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "utt.wav"
-        synthesize_many([dict(text=text, voice=voice, sample_rate=sample_rate, path=str(path),
-                              **settings)])
+        synthesize_many([dict(text=text, voice=voice, sample_rate=sample_rate, path=str(path), **settings)])
         return path.read_bytes()
 
 

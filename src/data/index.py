@@ -9,6 +9,7 @@ sample rate, channels) or the error that made it unusable. A file whose key chan
 is rescanned; a removed one is dropped; nothing else is read. Writers take a file lock and replace the
 file atomically, so concurrent builders (every rank of a run) give one index scanned once.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -105,8 +106,9 @@ def index_path(anchor: str | Path, cache_dir: str | Path | None = None) -> tuple
 class AudioIndex:
     """The index of one folder or manifest. `update(paths)` -> {path: AudioInfo | AudioError}."""
 
-    def __init__(self, anchor: str | Path, cache_dir: str | Path | None = None, workers: int = 0,
-                 progress: bool = False) -> None:
+    def __init__(
+        self, anchor: str | Path, cache_dir: str | Path | None = None, workers: int = 0, progress: bool = False
+    ) -> None:
         self.anchor = Path(anchor).expanduser().resolve()
         self.file, self.base = index_path(anchor, cache_dir)
         self.workers = int(workers) or min(8, os.cpu_count() or 1)
@@ -130,8 +132,15 @@ class AudioIndex:
                 if ".." in row["path"]:  # a manifest entry outside the manifest's folder
                     path = os.path.normpath(path)
                 err = row.get("error")
-                out[path] = Record(row["size"], row["mtime_ns"], row.get("frames", 0), row.get("sample_rate", 0),
-                                   row.get("channels", 0), tuple(err) if err else None, "full" in row)
+                out[path] = Record(
+                    row["size"],
+                    row["mtime_ns"],
+                    row.get("frames", 0),
+                    row.get("sample_rate", 0),
+                    row.get("channels", 0),
+                    tuple(err) if err else None,
+                    "full" in row,
+                )
             return out
         except (OSError, ValueError, KeyError, TypeError) as err:
             if self.file.exists():
@@ -147,8 +156,11 @@ class AudioIndex:
             for path in sorted(records):
                 r = records[path]
                 row = {"path": os.path.relpath(path, self.base), "size": r.size, "mtime_ns": r.mtime_ns}
-                row.update({"error": list(r.error)} if r.error else
-                           {"frames": r.frames, "sample_rate": r.sample_rate, "channels": r.channels})
+                row.update(
+                    {"error": list(r.error)}
+                    if r.error
+                    else {"frames": r.frames, "sample_rate": r.sample_rate, "channels": r.channels}
+                )
                 if r.full:
                     row["full"] = True
                 f.write(json.dumps(row) + "\n")
@@ -176,8 +188,12 @@ class AudioIndex:
                 if fresh or set(cached) - set(records):
                     self._write(records)
                 cached = records
-        self.stats = {"files": len(paths), "scanned": len(self.scanned), "removed": removed,
-                      "seconds": time.perf_counter() - t0}
+        self.stats = {
+            "files": len(paths),
+            "scanned": len(self.scanned),
+            "removed": removed,
+            "seconds": time.perf_counter() - t0,
+        }
         out = {}
         for p in paths:
             rec = cached.get(p) if keys[p] is not None else None
@@ -199,8 +215,11 @@ class AudioIndex:
 
     def _scan(self, paths: list[str], full: frozenset[str] | set[str]) -> dict[str, Record | None]:
         plain, whole = [p for p in paths if p not in full], [p for p in paths if p in full]
-        jobs = [(group[i : i + CHUNK], flag) for group, flag in ((plain, False), (whole, True))
-                for i in range(0, len(group), CHUNK)]
+        jobs = [
+            (group[i : i + CHUNK], flag)
+            for group, flag in ((plain, False), (whole, True))
+            for i in range(0, len(group), CHUNK)
+        ]
         cost = len(plain) + DECODE_COST * len(whole)
         bar = _bar(len(paths), f"indexing {self.file.name}") if self.progress else None
         out: dict[str, Record | None] = {}
@@ -256,8 +275,9 @@ def _bar(total: int, desc: str):
 def main(argv: list[str] | None = None) -> None:
     from src.data.sources import find_audio_paths, read_manifest
 
-    parser = argparse.ArgumentParser(prog="python -m src.data.index",
-                                     description="Build or refresh the header index of a folder or manifest.")
+    parser = argparse.ArgumentParser(
+        prog="python -m src.data.index", description="Build or refresh the header index of a folder or manifest."
+    )
     parser.add_argument("source", help="a folder of audio files, or a CSV/JSONL manifest")
     parser.add_argument("--workers", type=int, default=0, help="scan processes (0: min(8, CPUs))")
     parser.add_argument("--cache-dir", default=None, help="write the index here instead of beside the data")
@@ -269,8 +289,10 @@ def main(argv: list[str] | None = None) -> None:
     results = index.update(paths, set(paths) if args.full else frozenset())
     bad = {p: r for p, r in results.items() if isinstance(r, AudioError)}
     hours = sum(r.duration for r in results.values() if isinstance(r, AudioInfo)) / 3600
-    print(f"{index.file}: {len(paths)} files ({hours:.2f} h), {len(index.scanned)} scanned, "
-          f"{len(bad)} unusable, {index.stats['seconds']:.2f} s")
+    print(
+        f"{index.file}: {len(paths)} files ({hours:.2f} h), {len(index.scanned)} scanned, "
+        f"{len(bad)} unusable, {index.stats['seconds']:.2f} s"
+    )
     for path, err in sorted(bad.items())[:20]:
         print(f"  {path}: {err.reason}")
 

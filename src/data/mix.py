@@ -6,6 +6,7 @@ Training item i of epoch e comes from source s with probability weight_s / sum(w
 resumed run replay the same mix. Eval splits are the sources' eval splits one after the other, items
 named `<source>/<item>`. Served counts per source are logged at the end of every epoch.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -22,10 +23,25 @@ from src.data.sources import SPLITS
 
 log = logging.getLogger("codeclab.data")
 
-KINDS = {"folder": "src.data.datasets.FolderData", "manifest": "src.data.datasets.ManifestData",
-         "demo": "src.data.demo.DemoData", "webdataset": "src.data.webdataset.WebDatasetData"}
-SHARED = ("sample_rate", "channels", "segment_seconds", "segment_frames", "hop_length", "batch_size",
-          "num_workers", "seed", "eval_max_seconds", "index_dir", "index_workers")
+KINDS = {
+    "folder": "src.data.datasets.FolderData",
+    "manifest": "src.data.datasets.ManifestData",
+    "demo": "src.data.demo.DemoData",
+    "webdataset": "src.data.webdataset.WebDatasetData",
+}
+SHARED = (
+    "sample_rate",
+    "channels",
+    "segment_seconds",
+    "segment_frames",
+    "hop_length",
+    "batch_size",
+    "num_workers",
+    "seed",
+    "eval_max_seconds",
+    "index_dir",
+    "index_workers",
+)
 
 
 class MixDataset(Dataset):
@@ -104,8 +120,7 @@ class MixData(AudioData):
                 length = self.epoch_items or sum(len(p) for p in parts.values())
                 self._splits[name] = MixDataset(parts, self.weights, length, self.seed)
             else:
-                self._splits[name] = torch.utils.data.ConcatDataset(
-                    [NamedItems(n, p) for n, p in parts.items()])
+                self._splits[name] = torch.utils.data.ConcatDataset([NamedItems(n, p) for n, p in parts.items()])
         return self._splits[name]
 
     def watch(self, batches):
@@ -116,5 +131,8 @@ class MixData(AudioData):
             yield batch
         self.counts.update(epoch)
         total = sum(epoch.values()) or 1
-        log.info("mix: epoch served %s (weights %s)", ", ".join(
-            f"{n} {epoch[n]} ({epoch[n] / total:.1%})" for n in self.sources), self.weights)
+        log.info(
+            "mix: epoch served %s (weights %s)",
+            ", ".join(f"{n} {epoch[n]} ({epoch[n] / total:.1%})" for n in self.sources),
+            self.weights,
+        )

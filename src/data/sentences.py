@@ -3,39 +3,104 @@
 Templates mix statements, questions, exclamations, numbers and lists so that prosody varies;
 lengths are 5-11 words (~1.5-4 s at 150-190 words per minute).
 """
+
 from __future__ import annotations
 
 import random
 
 SUBJECTS = [
-    "the old farmer", "a young pilot", "my sister", "the quiet teacher", "our neighbour",
-    "the tall doctor", "a tired student", "the clever child", "her brother", "the night guard",
-    "a famous singer", "the baker", "his grandmother", "the new manager", "a lonely sailor",
-    "the painter", "your cousin", "the captain", "a curious fox", "the small dog",
+    "the old farmer",
+    "a young pilot",
+    "my sister",
+    "the quiet teacher",
+    "our neighbour",
+    "the tall doctor",
+    "a tired student",
+    "the clever child",
+    "her brother",
+    "the night guard",
+    "a famous singer",
+    "the baker",
+    "his grandmother",
+    "the new manager",
+    "a lonely sailor",
+    "the painter",
+    "your cousin",
+    "the captain",
+    "a curious fox",
+    "the small dog",
 ]
 VERBS = [  # (past, base)
-    ("carried", "carry"), ("painted", "paint"), ("found", "find"), ("opened", "open"),
-    ("cleaned", "clean"), ("sold", "sell"), ("borrowed", "borrow"), ("fixed", "fix"),
-    ("dropped", "drop"), ("watched", "watch"), ("moved", "move"), ("packed", "pack"),
-    ("hid", "hide"), ("measured", "measure"), ("wrapped", "wrap"), ("lost", "lose"),
+    ("carried", "carry"),
+    ("painted", "paint"),
+    ("found", "find"),
+    ("opened", "open"),
+    ("cleaned", "clean"),
+    ("sold", "sell"),
+    ("borrowed", "borrow"),
+    ("fixed", "fix"),
+    ("dropped", "drop"),
+    ("watched", "watch"),
+    ("moved", "move"),
+    ("packed", "pack"),
+    ("hid", "hide"),
+    ("measured", "measure"),
+    ("wrapped", "wrap"),
+    ("lost", "lose"),
 ]
 OBJECTS = [
-    "the blue basket", "a heavy box", "the wooden chair", "seven apples", "the broken clock",
-    "a silver key", "the map", "an empty bottle", "the yellow kite", "a warm blanket",
-    "the letters", "a bag of rice", "the garden gate", "two old books", "the kitchen window",
-    "a green umbrella", "the fishing boat", "a jar of honey",
+    "the blue basket",
+    "a heavy box",
+    "the wooden chair",
+    "seven apples",
+    "the broken clock",
+    "a silver key",
+    "the map",
+    "an empty bottle",
+    "the yellow kite",
+    "a warm blanket",
+    "the letters",
+    "a bag of rice",
+    "the garden gate",
+    "two old books",
+    "the kitchen window",
+    "a green umbrella",
+    "the fishing boat",
+    "a jar of honey",
 ]
 PLACES = [
-    "near the river", "in the kitchen", "behind the station", "at the market", "on the hill",
-    "under the bridge", "by the lake", "in the library", "across the street", "at the harbour",
+    "near the river",
+    "in the kitchen",
+    "behind the station",
+    "at the market",
+    "on the hill",
+    "under the bridge",
+    "by the lake",
+    "in the library",
+    "across the street",
+    "at the harbour",
 ]
 TIMES = [
-    "this morning", "last night", "on Sunday", "before dinner", "after the storm",
-    "at noon", "in winter", "yesterday", "every evening", "at dawn",
+    "this morning",
+    "last night",
+    "on Sunday",
+    "before dinner",
+    "after the storm",
+    "at noon",
+    "in winter",
+    "yesterday",
+    "every evening",
+    "at dawn",
 ]
 EVENTS = [
-    "dinner", "the storm", "noon", "the train leaves", "the guests arrive", "it gets dark",
-    "the market opens", "lunch",
+    "dinner",
+    "the storm",
+    "noon",
+    "the train leaves",
+    "the guests arrive",
+    "it gets dark",
+    "the market opens",
+    "lunch",
 ]
 ADJECTIVES = ["bright", "cold", "strange", "quiet", "busy", "gentle", "windy", "pleasant"]
 PLURALS = ["birds", "boats", "lamps", "windows", "horses", "trees", "bicycles", "candles"]
@@ -62,10 +127,19 @@ def _fill(rng: random.Random, template: str) -> str:
     adj, adj2 = rng.sample(ADJECTIVES, 2)
     subject, time = rng.choice(SUBJECTS), rng.choice(TIMES)
     values = {
-        "subject": subject, "Subject": subject[0].upper() + subject[1:], "past": past, "base": base,
-        "object": rng.choice(OBJECTS), "place": rng.choice(PLACES), "time": time,
-        "Time": time[0].upper() + time[1:], "event": rng.choice(EVENTS), "number": rng.choice(NUMBERS),
-        "plural": rng.choice(PLURALS), "adjective": adj, "adjective2": adj2,
+        "subject": subject,
+        "Subject": subject[0].upper() + subject[1:],
+        "past": past,
+        "base": base,
+        "object": rng.choice(OBJECTS),
+        "place": rng.choice(PLACES),
+        "time": time,
+        "Time": time[0].upper() + time[1:],
+        "event": rng.choice(EVENTS),
+        "number": rng.choice(NUMBERS),
+        "plural": rng.choice(PLURALS),
+        "adjective": adj,
+        "adjective2": adj2,
     }
     return template.format(**values)
 

@@ -7,6 +7,7 @@ unusable are left out. Beside each shard, `<shard>.members.json` lists every aud
 offset and size, so a reader opens a shard without scanning it. Shards are written to a temp name and
 renamed: a reader never sees half a shard. Plain `tarfile`: no dependency.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,8 +23,9 @@ from src.data.sources import SPLITS, Entry
 MEMBERS = ".members.json"
 
 
-def write_shards(records: list[tuple[Entry, AudioInfo]], out_dir: str | Path, split: str,
-                 items_per_shard: int = 1000) -> list[Path]:
+def write_shards(
+    records: list[tuple[Entry, AudioInfo]], out_dir: str | Path, split: str, items_per_shard: int = 1000
+) -> list[Path]:
     """records (entry, header) -> tar shards `<split>-NNNNNN.tar` of up to items_per_shard items."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -34,8 +36,13 @@ def write_shards(records: list[tuple[Entry, AudioInfo]], out_dir: str | Path, sp
         with tarfile.open(tmp, "w", format=tarfile.PAX_FORMAT) as tar:
             for n, (entry, info) in enumerate(records[start : start + items_per_shard], start):
                 key = f"{n:08d}"  # WebDataset keys: no dots; the member's extension names its type
-                meta = {"item": entry.item, "speaker": entry.speaker, "frames": info.frames,
-                        "sample_rate": info.sample_rate, "channels": info.channels}
+                meta = {
+                    "item": entry.item,
+                    "speaker": entry.speaker,
+                    "frames": info.frames,
+                    "sample_rate": info.sample_rate,
+                    "channels": info.channels,
+                }
                 blob = json.dumps(meta).encode()
                 ti = tarfile.TarInfo(f"{key}.json")
                 ti.size = len(blob)
@@ -62,8 +69,10 @@ def list_members(shard: str | Path) -> list[dict]:
                 audio[key] = {"key": key, "name": ti.name, "offset": ti.offset_data, "size": ti.size}
     missing = sorted(set(audio) - set(meta))
     if missing:
-        raise ValueError(f"{shard}: audio members without a .json ({missing[:3]}...): not a codeclab "
-                         "shard; write shards with python -m src.data.shard")
+        raise ValueError(
+            f"{shard}: audio members without a .json ({missing[:3]}...): not a codeclab "
+            "shard; write shards with python -m src.data.shard"
+        )
     return [{**audio[k], "meta": meta[k]} for k in sorted(audio)]
 
 
@@ -81,8 +90,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     common = {"sample_rate": 16000, "channels": 1}  # unused here: headers are stored as they are
     if Path(args.source).is_dir():
-        data = FolderData(root=args.source, valid_fraction=args.valid_fraction,
-                          test_fraction=args.test_fraction, **common)
+        data = FolderData(
+            root=args.source, valid_fraction=args.valid_fraction, test_fraction=args.test_fraction, **common
+        )
     else:
         data = ManifestData(train=args.source, valid=args.valid, test=args.test, **common)
     for split in SPLITS:

@@ -1,4 +1,5 @@
 """Where file lists come from: recursive folder discovery, a stable hash split, CSV/JSONL manifests."""
+
 from __future__ import annotations
 
 import csv
@@ -64,8 +65,9 @@ def read_manifest(manifest: str | Path) -> list[Entry]:
     Relative paths resolve against the manifest's folder; `item` is the path as written there."""
     manifest = Path(manifest)
     if not manifest.is_file():
-        raise FileNotFoundError(f"manifest {manifest} not found: set data.train/valid/test to a "
-                                "CSV or JSONL file with a `path` column")
+        raise FileNotFoundError(
+            f"manifest {manifest} not found: set data.train/valid/test to a CSV or JSONL file with a `path` column"
+        )
     rows = _read_jsonl(manifest) if manifest.suffix.lower() in {".jsonl", ".json"} else _read_csv(manifest)
     entries = []
     for line, row in rows:
@@ -82,8 +84,10 @@ def _read_csv(manifest: Path) -> list[tuple[int, dict]]:
         dialect = "excel-tab" if manifest.suffix.lower() == ".tsv" else "excel"
         reader = csv.DictReader(f, dialect=dialect)
         if reader.fieldnames is None or "path" not in [c.strip() for c in reader.fieldnames]:
-            raise ValueError(f"{manifest}: header {reader.fieldnames} has no `path` column; the "
-                             "first row must name the columns, e.g. `path,speaker`")
+            raise ValueError(
+                f"{manifest}: header {reader.fieldnames} has no `path` column; the "
+                "first row must name the columns, e.g. `path,speaker`"
+            )
         return [(i + 2, {k.strip(): v for k, v in row.items() if k}) for i, row in enumerate(reader)]
 
 

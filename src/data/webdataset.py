@@ -7,6 +7,7 @@ the members its sampler deals it (the trainer's ResumableShardSampler splits by 
 by worker), crops are the folder dataset's, and resume is exact. Reading is by offset into each shard,
 so shards must sit on a filesystem (local, NFS, Lustre, a FUSE-mounted bucket), not be piped from a URL.
 """
+
 from __future__ import annotations
 
 import glob
@@ -26,8 +27,9 @@ class WebDatasetData(AudioData):
     def __init__(self, shards: str, **kwargs) -> None:
         super().__init__(**kwargs)
         if shards in (None, "", "???"):
-            raise ValueError("data.shards is not set: pass data.shards=/path/to/shards "
-                             "(written by python -m src.data.shard)")
+            raise ValueError(
+                "data.shards is not set: pass data.shards=/path/to/shards (written by python -m src.data.shard)"
+            )
         self.shards = str(Path(shards).expanduser())
         self._members: dict[str, list[tuple[Entry, AudioInfo]]] = {}
 
@@ -44,8 +46,10 @@ class WebDatasetData(AudioData):
         if name not in self._members:
             shards = sorted(glob.glob(self.pattern(name)))
             if not shards:
-                raise FileNotFoundError(f"no shard matches {self.pattern(name)}: write shards with "
-                                        "python -m src.data.shard <folder or manifest> <out_dir>")
+                raise FileNotFoundError(
+                    f"no shard matches {self.pattern(name)}: write shards with "
+                    "python -m src.data.shard <folder or manifest> <out_dir>"
+                )
             out = []
             for shard in shards:
                 listing = Path(f"{shard}{MEMBERS}")
@@ -53,8 +57,12 @@ class WebDatasetData(AudioData):
                 for row in rows:
                     meta = row["meta"]
                     path = f"{shard}{MEMBER}{row['offset']}:{row['size']}:{meta['item']}"
-                    out.append((Entry(path, meta["item"], meta.get("speaker", "")),
-                                AudioInfo(meta["sample_rate"], meta["channels"], meta["frames"])))
+                    out.append(
+                        (
+                            Entry(path, meta["item"], meta.get("speaker", "")),
+                            AudioInfo(meta["sample_rate"], meta["channels"], meta["frames"]),
+                        )
+                    )
             self._members[name] = out
         return self._members[name]
 

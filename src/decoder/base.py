@@ -1,4 +1,5 @@
 """The decoder contract (Vocos' Backbone role, Siuzdak 2023): latent frames in, head features out."""
+
 from __future__ import annotations
 
 import abc

@@ -1,4 +1,5 @@
 """DAC decoder (Kumar et al. 2023, "High-Fidelity Audio Compression with Improved RVQGAN")."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -16,9 +17,23 @@ class DACDecoder(StridedDecoder, Decoder):
     exact_odd_strides=False, which drops one sample per odd stride as the released DAC code does.
     """
 
-    def __init__(self, latent_dim: int = 1024, out_dim: int = 96, channels: int = 1536,
-                 strides: Sequence[int] = (8, 8, 4, 2), dilations: Sequence[int] = (1, 3, 9),
-                 activation: str = "snake", exact_odd_strides: bool = True) -> None:
+    def __init__(
+        self,
+        latent_dim: int = 1024,
+        out_dim: int = 96,
+        channels: int = 1536,
+        strides: Sequence[int] = (8, 8, 4, 2),
+        dilations: Sequence[int] = (1, 3, 9),
+        activation: str = "snake",
+        exact_odd_strides: bool = True,
+    ) -> None:
         widths = [channels // 2**i for i in range(len(strides) + 1)]
-        super().__init__(latent_dim, out_dim, widths, strides, activation_factory(activation), dilations,
-                         exact_odd_strides=exact_odd_strides)
+        super().__init__(
+            latent_dim,
+            out_dim,
+            widths,
+            strides,
+            activation_factory(activation),
+            dilations,
+            exact_odd_strides=exact_odd_strides,
+        )

@@ -1,4 +1,5 @@
 """SEANet decoder of EnCodec (Défossez et al. 2022), ending before the output conv (see head/waveform)."""
+
 from __future__ import annotations
 
 import math
@@ -21,17 +22,32 @@ class SEANetDecoder(Decoder):
     + conv to audio channels is the waveform head, so `out_dim` = n_filters (checked against config).
     """
 
-    def __init__(self, latent_dim: int = 128, out_dim: int = 32, n_filters: int = 32,
-                 ratios: Sequence[int] = (8, 5, 4, 2), n_residual_layers: int = 1,
-                 activation: str = "elu", activation_params: dict | None = None,
-                 norm: str = "weight_norm", kernel_size: int = 7, residual_kernel_size: int = 3,
-                 dilation_base: int = 2, causal: bool = False, pad_mode: str | None = None,
-                 true_skip: bool = False, compress: int = 2, lstm: int = 2,
-                 trim_right_ratio: float = 1.0) -> None:
+    def __init__(
+        self,
+        latent_dim: int = 128,
+        out_dim: int = 32,
+        n_filters: int = 32,
+        ratios: Sequence[int] = (8, 5, 4, 2),
+        n_residual_layers: int = 1,
+        activation: str = "elu",
+        activation_params: dict | None = None,
+        norm: str = "weight_norm",
+        kernel_size: int = 7,
+        residual_kernel_size: int = 3,
+        dilation_base: int = 2,
+        causal: bool = False,
+        pad_mode: str | None = None,
+        true_skip: bool = False,
+        compress: int = 2,
+        lstm: int = 2,
+        trim_right_ratio: float = 1.0,
+    ) -> None:
         super().__init__()
         if int(out_dim) != int(n_filters):
-            raise ValueError(f"decoder.out_dim={out_dim} but the SEANet decoder ends with "
-                             f"decoder.n_filters={n_filters} channels: set out_dim: ${{.n_filters}}")
+            raise ValueError(
+                f"decoder.out_dim={out_dim} but the SEANet decoder ends with "
+                f"decoder.n_filters={n_filters} channels: set out_dim: ${{.n_filters}}"
+            )
         if not ratios or any(int(r) < 1 for r in ratios):
             raise ValueError(f"decoder.ratios must be a non-empty list of positive ints, got {ratios}")
         self.latent_dim, self.out_dim = int(latent_dim), int(out_dim)
@@ -46,8 +62,18 @@ class SEANetDecoder(Decoder):
         if lstm:
             layers.append(SLSTM(width, num_layers=lstm))
         for ratio in self.ratios:
-            layers += [act(width), SConvTranspose1d(width, width // 2, 2 * ratio, stride=ratio, causal=causal,
-                                                    norm=norm, trim_right_ratio=trim_right_ratio)]
+            layers += [
+                act(width),
+                SConvTranspose1d(
+                    width,
+                    width // 2,
+                    2 * ratio,
+                    stride=ratio,
+                    causal=causal,
+                    norm=norm,
+                    trim_right_ratio=trim_right_ratio,
+                ),
+            ]
             width //= 2
             layers += [
                 SEANetResBlock(width, act, residual_kernel_size, dilation_base**j, compress, true_skip, **conv)

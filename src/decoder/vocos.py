@@ -1,4 +1,5 @@
 """Vocos ConvNeXt backbone (Siuzdak 2023) with WavTokenizer's attention pos-net (Ji et al. 2024)."""
+
 from __future__ import annotations
 
 import torch
@@ -18,9 +19,12 @@ class ResnetBlock1d(nn.Module):
     def __init__(self, channels: int, dropout: float = 0.1, num_groups: int = 32) -> None:
         super().__init__()
         self.block = nn.Sequential(
-            nn.GroupNorm(num_groups, channels, eps=1e-6), nn.SiLU(),
+            nn.GroupNorm(num_groups, channels, eps=1e-6),
+            nn.SiLU(),
             nn.Conv1d(channels, channels, 3, padding=1),
-            nn.GroupNorm(num_groups, channels, eps=1e-6), nn.SiLU(), nn.Dropout(dropout),
+            nn.GroupNorm(num_groups, channels, eps=1e-6),
+            nn.SiLU(),
+            nn.Dropout(dropout),
             nn.Conv1d(channels, channels, 3, padding=1),
         )
 
@@ -62,18 +66,19 @@ class VocosDecoder(Decoder):
     ) -> None:
         super().__init__()
         if out_dim != dim:
-            raise ValueError(f"decoder.out_dim={out_dim} but the vocos backbone outputs decoder.dim={dim}: "
-                             "set `out_dim: ${.dim}`")
+            raise ValueError(
+                f"decoder.out_dim={out_dim} but the vocos backbone outputs decoder.dim={dim}: set `out_dim: ${{.dim}}`"
+            )
         if num_layers < 1:
             raise ValueError(f"decoder.num_layers={num_layers}: need at least one ConvNeXt block")
         if pos_net and dim % num_groups:
-            raise ValueError(f"decoder.dim={dim} is not divisible by decoder.num_groups={num_groups} "
-                             "(GroupNorm in the pos-net)")
+            raise ValueError(
+                f"decoder.dim={dim} is not divisible by decoder.num_groups={num_groups} (GroupNorm in the pos-net)"
+            )
         self.latent_dim, self.out_dim, self.dim = latent_dim, out_dim, dim
         self.adanorm_num_embeddings = adanorm_num_embeddings or None
         self.embed = nn.Conv1d(latent_dim, dim, kernel_size=7, padding=3)
-        self.norm = (AdaLayerNorm(adanorm_num_embeddings, dim) if adanorm_num_embeddings
-                     else nn.LayerNorm(dim, eps=1e-6))
+        self.norm = AdaLayerNorm(adanorm_num_embeddings, dim) if adanorm_num_embeddings else nn.LayerNorm(dim, eps=1e-6)
         scale = layer_scale_init_value if layer_scale_init_value is not None else 1.0 / num_layers
         self.convnext = nn.ModuleList(
             ConvNeXtBlock(dim, intermediate_dim, scale, adanorm_num_embeddings) for _ in range(num_layers)
@@ -95,14 +100,17 @@ class VocosDecoder(Decoder):
         if ids.numel() != batch:
             raise ValueError(f"bandwidth_id has {ids.numel()} entries for a batch of {batch}: give (B,) or (1,)")
         if bool((ids < 0).any()) or bool((ids >= self.adanorm_num_embeddings).any()):
-            raise ValueError(f"bandwidth_id {ids.tolist()} out of range [0, {self.adanorm_num_embeddings}) "
-                             "set by decoder.adanorm_num_embeddings")
+            raise ValueError(
+                f"bandwidth_id {ids.tolist()} out of range [0, {self.adanorm_num_embeddings}) "
+                "set by decoder.adanorm_num_embeddings"
+            )
         return ids
 
     def forward(self, z_q: Tensor, bandwidth_id: Tensor | None = None) -> Tensor:
         if z_q.dim() != 3 or z_q.shape[1] != self.latent_dim:
-            raise ValueError(f"VocosDecoder expects (B, {self.latent_dim}, F) (decoder.latent_dim); "
-                             f"got {tuple(z_q.shape)}")
+            raise ValueError(
+                f"VocosDecoder expects (B, {self.latent_dim}, F) (decoder.latent_dim); got {tuple(z_q.shape)}"
+            )
         cond = self._cond_ids(bandwidth_id, z_q.shape[0], z_q.device)
         x = self.embed(z_q)
         if self.pos_net is not None:

@@ -1,4 +1,5 @@
 """The discriminator contract (HiFi-GAN's sub-discriminator sets, Kong et al. 2020): one waveform in."""
+
 from __future__ import annotations
 
 import abc

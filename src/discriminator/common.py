@@ -91,9 +91,7 @@ class SpectrogramDiscriminator(nn.Module):
         norm = body.get("norm", "weight_norm")
         self.post = ConditionedPost(conv2d(width, 1, last, norm=norm), width, num_bandwidths)
 
-    def forward(
-        self, wav: Tensor, bandwidth_id: Tensor | None = None
-    ) -> tuple[Tensor, list[Tensor]]:
+    def forward(self, wav: Tensor, bandwidth_id: Tensor | None = None) -> tuple[Tensor, list[Tensor]]:
         spec = self.spectrogram(wav)
         h, fmaps = self.stack(spec.transpose(-1, -2) if self.freq_first else spec)
         return self.post(h, bandwidth_id), fmaps
@@ -178,15 +176,20 @@ class Spectrogram(nn.Module):
             normalized,
             eps,
         )
-        win = (
-            torch.hann_window(self.win_length) if window == "hann" else torch.ones(self.win_length)
-        )
+        win = torch.hann_window(self.win_length) if window == "hann" else torch.ones(self.win_length)
         self.register_buffer("window", win, persistent=False)
 
     def forward(self, wav: Tensor) -> Tensor:
         b, c, _ = wav.shape
-        spec = stft(wav.reshape(b * c, -1).float(), self.n_fft, self.hop_length, self.window,
-                    FRAMING[self.padding], pad_mode="reflect", normalized=self.normalized)
+        spec = stft(
+            wav.reshape(b * c, -1).float(),
+            self.n_fft,
+            self.hop_length,
+            self.window,
+            FRAMING[self.padding],
+            pad_mode="reflect",
+            normalized=self.normalized,
+        )
         bins, frames = spec.shape[-2:]
         spec = spec.transpose(-1, -2).reshape(b, c, frames, bins)
         if self.representation == "magnitude":
@@ -240,12 +243,8 @@ class MultiDiscriminator(Discriminator):
                 f"{name}: bandwidth_id must be a (B,) = ({wav.shape[0]},) LongTensor; got "
                 f"{tuple(bandwidth_id.shape)} {bandwidth_id.dtype}"
             )
-        if bandwidth_id.numel() and (
-            bandwidth_id.min() < 0 or bandwidth_id.max() >= self.num_bandwidths
-        ):
-            raise ValueError(
-                f"{name}: bandwidth_id must lie in [0, num_bandwidths={self.num_bandwidths})"
-            )
+        if bandwidth_id.numel() and (bandwidth_id.min() < 0 or bandwidth_id.max() >= self.num_bandwidths):
+            raise ValueError(f"{name}: bandwidth_id must lie in [0, num_bandwidths={self.num_bandwidths})")
 
     def forward(self, wav: Tensor, bandwidth_id: Tensor | None = None) -> DiscriminatorOutput:
         self._check(wav, bandwidth_id)

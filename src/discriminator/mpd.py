@@ -35,13 +35,9 @@ class PeriodDiscriminator(nn.Module):
             convs.append(conv2d(in_ch, out_ch, (kernel_size, 1), (stride, 1), norm=norm))
             in_ch = out_ch
         self.stack = ConvStack(convs, negative_slope)
-        self.post = ConditionedPost(
-            conv2d(in_ch, 1, (post_kernel_size, 1), norm=norm), in_ch, num_bandwidths
-        )
+        self.post = ConditionedPost(conv2d(in_ch, 1, (post_kernel_size, 1), norm=norm), in_ch, num_bandwidths)
 
-    def forward(
-        self, wav: Tensor, bandwidth_id: Tensor | None = None
-    ) -> tuple[Tensor, list[Tensor]]:
+    def forward(self, wav: Tensor, bandwidth_id: Tensor | None = None) -> tuple[Tensor, list[Tensor]]:
         b, c, t = wav.shape
         # reflect-pad to a whole number of periods (HiFi-GAN); pad1d also copes with T < period
         x = pad1d(wav, (0, (-t) % self.period), "reflect").view(b, c, -1, self.period)

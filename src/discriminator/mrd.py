@@ -35,9 +35,7 @@ class MultiResolutionDiscriminator(MultiDiscriminator):
     ) -> None:
         for r in resolutions:
             if len(r) != 3:
-                raise ValueError(
-                    f"discriminator.mrd.resolutions: each entry is [n_fft, hop, win]; got {list(r)}"
-                )
+                raise ValueError(f"discriminator.mrd.resolutions: each entry is [n_fft, hop, win]; got {list(r)}")
         body = {
             "filters": filters,
             "max_filters": filters,

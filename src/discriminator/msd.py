@@ -36,13 +36,9 @@ class ScaleDiscriminator(nn.Module):
             convs.append(conv1d(in_ch, out_ch, k, s, g, norm=norm))
             in_ch = out_ch
         self.stack = ConvStack(convs, negative_slope)
-        self.post = ConditionedPost(
-            conv1d(in_ch, 1, post_kernel_size, norm=norm), in_ch, num_bandwidths
-        )
+        self.post = ConditionedPost(conv1d(in_ch, 1, post_kernel_size, norm=norm), in_ch, num_bandwidths)
 
-    def forward(
-        self, wav: Tensor, bandwidth_id: Tensor | None = None
-    ) -> tuple[Tensor, list[Tensor]]:
+    def forward(self, wav: Tensor, bandwidth_id: Tensor | None = None) -> tuple[Tensor, list[Tensor]]:
         x = wav
         kernel, stride, padding = self.pool
         for _ in range(self.n_pool):

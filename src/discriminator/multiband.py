@@ -62,13 +62,9 @@ class BandedDiscriminator(nn.Module):
             )
             stacks.append(ConvStack(convs, negative_slope))
         self.stacks = nn.ModuleList(stacks)
-        self.post = ConditionedPost(
-            conv2d(width, 1, last_kernel_size, norm=norm), width, num_bandwidths
-        )
+        self.post = ConditionedPost(conv2d(width, 1, last_kernel_size, norm=norm), width, num_bandwidths)
 
-    def forward(
-        self, wav: Tensor, bandwidth_id: Tensor | None = None
-    ) -> tuple[Tensor, list[Tensor]]:
+    def forward(self, wav: Tensor, bandwidth_id: Tensor | None = None) -> tuple[Tensor, list[Tensor]]:
         spec = self.spectrogram(wav)
         outs, fmaps = [], []
         for (lo, hi), stack in zip(self.bands, self.stacks):

@@ -1,4 +1,5 @@
 """The encoder contract (role bases after Vocos, Siuzdak 2023): waveform in, latent frames out."""
+
 from __future__ import annotations
 
 import abc

@@ -1,4 +1,5 @@
 """DAC encoder (Kumar et al. 2023, "High-Fidelity Audio Compression with Improved RVQGAN")."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -15,8 +16,14 @@ class DACEncoder(StridedEncoder, Encoder):
     activations, residual units with dilations 1/3/9, weight-normed convs (descript-audio-codec).
     """
 
-    def __init__(self, channels: int = 1, latent_dim: int = 1024, d_model: int = 64,
-                 strides: Sequence[int] = (2, 4, 8, 8), dilations: Sequence[int] = (1, 3, 9),
-                 activation: str = "snake") -> None:
+    def __init__(
+        self,
+        channels: int = 1,
+        latent_dim: int = 1024,
+        d_model: int = 64,
+        strides: Sequence[int] = (2, 4, 8, 8),
+        dilations: Sequence[int] = (1, 3, 9),
+        activation: str = "snake",
+    ) -> None:
         widths = [d_model * 2**i for i in range(len(strides) + 1)]
         super().__init__(channels, latent_dim, widths, strides, activation_factory(activation), dilations)

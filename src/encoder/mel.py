@@ -1,4 +1,5 @@
 """Fixed log-mel spectrogram "encoder" for vocoder-only training (Vocos, Siuzdak 2023, MelSpectrogramFeatures)."""
+
 from __future__ import annotations
 
 import torch
@@ -20,17 +21,31 @@ class MelEncoder(Encoder):
     converted Vocos checkpoints set it so that the waveform matches theirs sample for sample.
     """
 
-    def __init__(self, sample_rate: int, channels: int, latent_dim: int, n_mels: int = 100,
-                 n_fft: int = 1024, hop_length: int = 256, f_min: float = 0.0, f_max: float | None = None,
-                 padding: str = "center", log_floor: float = 1e-7, last_frame: bool = False) -> None:
+    def __init__(
+        self,
+        sample_rate: int,
+        channels: int,
+        latent_dim: int,
+        n_mels: int = 100,
+        n_fft: int = 1024,
+        hop_length: int = 256,
+        f_min: float = 0.0,
+        f_max: float | None = None,
+        padding: str = "center",
+        log_floor: float = 1e-7,
+        last_frame: bool = False,
+    ) -> None:
         super().__init__()
         check_padding(padding, n_fft, hop_length, "encoder")
         if last_frame and padding != "center":
-            raise ValueError("encoder.last_frame=true needs encoder.padding=center (only centred framing has "
-                             "the extra frame)")
+            raise ValueError(
+                "encoder.last_frame=true needs encoder.padding=center (only centred framing has the extra frame)"
+            )
         if latent_dim != channels * n_mels:
-            raise ValueError(f"encoder.latent_dim={latent_dim} but the mel encoder outputs channels x n_mels = "
-                             f"{channels} x {n_mels}: set the top-level latent_dim to {channels * n_mels}")
+            raise ValueError(
+                f"encoder.latent_dim={latent_dim} but the mel encoder outputs channels x n_mels = "
+                f"{channels} x {n_mels}: set the top-level latent_dim to {channels * n_mels}"
+            )
         f_max = f_max if f_max is not None else sample_rate / 2
         if not 0 <= f_min < f_max <= sample_rate / 2:
             raise ValueError(f"encoder: need 0 <= f_min ({f_min}) < f_max ({f_max}) <= sample_rate / 2")
@@ -48,8 +63,15 @@ class MelEncoder(Encoder):
         extra = (-wav.shape[-1]) % self.hop_length
         wav = F.pad(wav.float(), (0, extra))
         if self.last_frame:  # torchaudio's Spectrogram as Vocos calls it: F + 1 reflect-padded frames
-            flat = torch.stft(wav.flatten(0, 1), self.n_fft, self.hop_length, window=self.window, center=True,
-                              pad_mode="reflect", return_complex=True)
+            flat = torch.stft(
+                wav.flatten(0, 1),
+                self.n_fft,
+                self.hop_length,
+                window=self.window,
+                center=True,
+                pad_mode="reflect",
+                return_complex=True,
+            )
             mag = flat.abs().unflatten(0, wav.shape[:2])  # (B, C, K, F + 1)
         else:
             mag = stft(wav, self.n_fft, self.hop_length, self.window, self.padding).abs()  # (B, C, K, F)

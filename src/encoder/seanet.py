@@ -1,4 +1,5 @@
 """SEANet encoder of EnCodec (Défossez et al. 2022, "High Fidelity Neural Audio Compression")."""
+
 from __future__ import annotations
 
 import math
@@ -23,13 +24,27 @@ class SEANetEncoder(Encoder):
     depends on samples < (f + 1) * hop (streamable, as in EnCodec 24 kHz).
     """
 
-    def __init__(self, channels: int = 1, latent_dim: int = 128, n_filters: int = 32,
-                 ratios: Sequence[int] = (8, 5, 4, 2), n_residual_layers: int = 1,
-                 activation: str = "elu", activation_params: dict | None = None,
-                 norm: str = "weight_norm", kernel_size: int = 7, last_kernel_size: int = 7,
-                 residual_kernel_size: int = 3, dilation_base: int = 2, causal: bool = False,
-                 pad_mode: str | None = None, true_skip: bool = False, compress: int = 2,
-                 lstm: int = 2, init: str = "torch") -> None:
+    def __init__(
+        self,
+        channels: int = 1,
+        latent_dim: int = 128,
+        n_filters: int = 32,
+        ratios: Sequence[int] = (8, 5, 4, 2),
+        n_residual_layers: int = 1,
+        activation: str = "elu",
+        activation_params: dict | None = None,
+        norm: str = "weight_norm",
+        kernel_size: int = 7,
+        last_kernel_size: int = 7,
+        residual_kernel_size: int = 3,
+        dilation_base: int = 2,
+        causal: bool = False,
+        pad_mode: str | None = None,
+        true_skip: bool = False,
+        compress: int = 2,
+        lstm: int = 2,
+        init: str = "torch",
+    ) -> None:
         super().__init__()
         check_init(init, "encoder.init")
         if not ratios or any(int(r) < 1 for r in ratios):

@@ -6,6 +6,7 @@ amplitude and phase spectra with ConvNeXt stacks, Langman et al. (2024, "Spectra
 spectrogram bands. The STFT framing is `src.nn.spectral`'s, the same as the ISTFT head's, so frame f of the
 encoder covers the samples that frame f of the head synthesizes and F = ceil(T / hop) exactly.
 """
+
 from __future__ import annotations
 
 import torch
@@ -43,16 +44,31 @@ class SpectralEncoder(Encoder):
     """wav: (B, C, T) -> z: (B, latent_dim, ceil(T / hop_length)), everything after the STFT at the frame rate.
 
     STFT (periodic Hann window of n_fft, frames as the ISTFT head places them) -> per-frame features
-    (`features`, see FEATURES) -> Conv1d(k=embed_kernel_size) embed -> LayerNorm -> ConvNeXt x num_layers -> LayerNorm ->
+    (`features`, see FEATURES) -> Conv1d(k=embed_kernel_size) embed -> LayerNorm -> ConvNeXt x num_layers ->
+    LayerNorm ->
     Linear to latent_dim (+ a fixed log-mel skip with `mel_skip`, see _init_mel_skip). The input is
     zero-padded to a multiple of hop_length, as every encoder here is.
     """
 
-    def __init__(self, channels: int, latent_dim: int, hop_length: int = 320, n_fft: int | None = None,
-                 padding: str = "same", features: str = "logmag_phase", dim: int = 256,
-                 intermediate_dim: int = 768, num_layers: int = 4, layer_scale_init_value: float | None = None,
-                 kernel_size: int = 7, embed_kernel_size: int = 1, compression: float = 0.3,
-                 log_floor: float = 1e-5, mel_skip: bool = False, sample_rate: int = 16000) -> None:
+    def __init__(
+        self,
+        channels: int,
+        latent_dim: int,
+        hop_length: int = 320,
+        n_fft: int | None = None,
+        padding: str = "same",
+        features: str = "logmag_phase",
+        dim: int = 256,
+        intermediate_dim: int = 768,
+        num_layers: int = 4,
+        layer_scale_init_value: float | None = None,
+        kernel_size: int = 7,
+        embed_kernel_size: int = 1,
+        compression: float = 0.3,
+        log_floor: float = 1e-5,
+        mel_skip: bool = False,
+        sample_rate: int = 16000,
+    ) -> None:
         super().__init__()
         n_fft = n_fft or 4 * hop_length
         check_padding(padding, n_fft, hop_length, "encoder")
@@ -87,8 +103,10 @@ class SpectralEncoder(Encoder):
         loss after 800 steps (docs/framerate.md).
         """
         if self.latent_dim % self.channels:
-            raise ValueError(f"encoder.mel_skip needs latent_dim ({self.latent_dim}) divisible by channels "
-                             f"({self.channels}): the skip is latent_dim / channels mel bands per channel")
+            raise ValueError(
+                f"encoder.mel_skip needs latent_dim ({self.latent_dim}) divisible by channels "
+                f"({self.channels}): the skip is latent_dim / channels mel bands per channel"
+            )
         n_mels = self.latent_dim // self.channels
         fb = mel_filterbank(sample_rate, self.n_fft, n_mels, 0.0, sample_rate / 2)
         self.register_buffer("mel_fb", fb, persistent=False)

@@ -3,6 +3,7 @@
 The run's config.yaml is read as data (allowlisted, src/safe_instantiate.py); the format's exporter checks
 that the architecture is one the target code can build and says which key differs when it is not.
 """
+
 from __future__ import annotations
 
 import sys

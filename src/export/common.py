@@ -1,4 +1,5 @@
 """Checks shared by the exporters: the run's architecture must be one the target code builds."""
+
 from __future__ import annotations
 
 import logging
@@ -19,14 +20,16 @@ def require(cfg: DictConfig, expected: dict, fmt: str) -> None:
         if got != want:
             differ.append(f"{key}={got!r} (needs {want!r})")
     if differ:
-        raise ValueError(f"format={fmt} cannot represent this run: " + "; ".join(differ)
-                         + ". Export a run built from the matching preset")
+        raise ValueError(
+            f"format={fmt} cannot represent this run: "
+            + "; ".join(differ)
+            + ". Export a run built from the matching preset"
+        )
 
 
 def codec_state(codec) -> dict[str, Tensor]:
     """The codec's persistent tensors, without codeclab's own codebook sampling-generator states."""
-    return {k: v.detach().cpu().contiguous() for k, v in codec.state_dict().items()
-            if not k.endswith("._extra_state")}
+    return {k: v.detach().cpu().contiguous() for k, v in codec.state_dict().items() if not k.endswith("._extra_state")}
 
 
 def warn(message: str) -> None:

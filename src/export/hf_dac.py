@@ -1,4 +1,5 @@
 """codeclab dac_* runs -> a transformers `DacModel` save_pretrained directory (DAC, Kumar et al. 2023)."""
+
 from __future__ import annotations
 
 import math
@@ -17,12 +18,19 @@ def hf_config(kwargs: dict):
     """Official DAC kwargs -> transformers DacConfig."""
     from transformers import DacConfig
 
-    return DacConfig(encoder_hidden_size=kwargs["encoder_dim"], downsampling_ratios=kwargs["encoder_rates"],
-                     decoder_hidden_size=kwargs["decoder_dim"], upsampling_ratios=kwargs["decoder_rates"],
-                     n_codebooks=kwargs["n_codebooks"], codebook_size=kwargs["codebook_size"],
-                     codebook_dim=kwargs["codebook_dim"], hidden_size=kwargs["latent_dim"],
-                     sampling_rate=kwargs["sample_rate"], quantizer_dropout=kwargs["quantizer_dropout"],
-                     hop_length=math.prod(kwargs["encoder_rates"]))
+    return DacConfig(
+        encoder_hidden_size=kwargs["encoder_dim"],
+        downsampling_ratios=kwargs["encoder_rates"],
+        decoder_hidden_size=kwargs["decoder_dim"],
+        upsampling_ratios=kwargs["decoder_rates"],
+        n_codebooks=kwargs["n_codebooks"],
+        codebook_size=kwargs["codebook_size"],
+        codebook_dim=kwargs["codebook_dim"],
+        hidden_size=kwargs["latent_dim"],
+        sampling_rate=kwargs["sample_rate"],
+        quantizer_dropout=kwargs["quantizer_dropout"],
+        hop_length=math.prod(kwargs["encoder_rates"]),
+    )
 
 
 def export(codec: Codec, cfg: DictConfig, out: Path) -> None:
@@ -32,7 +40,8 @@ def export(codec: Codec, cfg: DictConfig, out: Path) -> None:
     kwargs = dac_kwargs(cfg)
     model = DacModel(hf_config(kwargs))
     n = len(kwargs["decoder_rates"])
-    state = to_target(fold_weight_norm(codec_state(codec)), model.state_dict(),
-                      lambda k: hf_to_codeclab_key(k, n), "hf_dac export")
+    state = to_target(
+        fold_weight_norm(codec_state(codec)), model.state_dict(), lambda k: hf_to_codeclab_key(k, n), "hf_dac export"
+    )
     model.load_state_dict(state, strict=True)
     model.save_pretrained(out)

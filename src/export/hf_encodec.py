@@ -1,4 +1,5 @@
 """codeclab encodec_24khz runs -> a transformers `EncodecModel` save_pretrained directory (Défossez et al. 2022)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -28,6 +29,5 @@ def export(codec: Codec, cfg: DictConfig, out: Path) -> None:
     state = codec_state(codec)
     for key in [k for k in state if k.endswith(".codebook.initted")]:
         state[key] = state[key].reshape(1).float()  # transformers keeps `inited` as a float (1,) buffer
-    model.load_state_dict(to_target(state, model.state_dict(), hf_to_codeclab_key, "hf_encodec export"),
-                          strict=True)
+    model.load_state_dict(to_target(state, model.state_dict(), hf_to_codeclab_key, "hf_encodec export"), strict=True)
     model.save_pretrained(out)

@@ -1,4 +1,5 @@
 """The formats `python -m src.export format=<name>` writes: name -> export(codec, cfg, out)."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -1,4 +1,5 @@
 """The output-head contract (Vocos' FourierHead role, Siuzdak 2023): decoder features in, waveform out."""
+
 from __future__ import annotations
 
 import abc

@@ -1,4 +1,5 @@
 """IMDCT head with MDCT = exp(m) cos(p) parametrisation (Vocos, Siuzdak 2023, IMDCTCosHead)."""
+
 from __future__ import annotations
 
 import torch
@@ -15,8 +16,15 @@ class IMDCTCosHead(Head):
     cos(p) the sign, the MDCT analogue of the ISTFT head's magnitude/phase split.
     """
 
-    def __init__(self, in_dim: int, channels: int, hop_length: int, padding: str = "same",
-                 clip_audio: bool = False, max_magnitude: float = 1e2) -> None:
+    def __init__(
+        self,
+        in_dim: int,
+        channels: int,
+        hop_length: int,
+        padding: str = "same",
+        clip_audio: bool = False,
+        max_magnitude: float = 1e2,
+    ) -> None:
         super().__init__()
         self.imdct = IMDCT(2 * hop_length, padding)
         self.proj = FrameProjection(in_dim, channels, 2 * hop_length)

@@ -1,4 +1,5 @@
 """IMDCT head with symexp-parametrised MDCT coefficients (Vocos, Siuzdak 2023, IMDCTSymExpHead)."""
+
 from __future__ import annotations
 
 import torch
@@ -25,9 +26,16 @@ class IMDCTSymExpHead(Head):
     `clip_audio` clamps the waveform to [-1, 1] (Vocos' flag; its code clamps the coefficients by mistake).
     """
 
-    def __init__(self, in_dim: int, channels: int, hop_length: int, padding: str = "same",
-                 sample_rate: int | None = None, clip_audio: bool = False,
-                 max_coefficient: float = 1e2) -> None:
+    def __init__(
+        self,
+        in_dim: int,
+        channels: int,
+        hop_length: int,
+        padding: str = "same",
+        sample_rate: int | None = None,
+        clip_audio: bool = False,
+        max_coefficient: float = 1e2,
+    ) -> None:
         super().__init__()
         self.imdct = IMDCT(2 * hop_length, padding)
         self.proj = FrameProjection(in_dim, channels, hop_length)

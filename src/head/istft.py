@@ -1,4 +1,5 @@
 """ISTFT head: per-frame log-magnitude and phase -> inverse STFT (Vocos, Siuzdak 2023; WavTokenizer)."""
+
 from __future__ import annotations
 
 import torch
@@ -18,8 +19,15 @@ class ISTFTHead(Head):
     F * hop samples and frame f covers the same samples the mel encoder's frame f was analysed from.
     """
 
-    def __init__(self, in_dim: int, channels: int, hop_length: int, n_fft: int | None = None,
-                 padding: str = "same", max_magnitude: float = 1e2) -> None:
+    def __init__(
+        self,
+        in_dim: int,
+        channels: int,
+        hop_length: int,
+        n_fft: int | None = None,
+        padding: str = "same",
+        max_magnitude: float = 1e2,
+    ) -> None:
         super().__init__()
         n_fft = n_fft or 4 * hop_length
         self.istft = ISTFT(n_fft, hop_length, padding)

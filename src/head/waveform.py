@@ -1,4 +1,5 @@
 """Waveform output head: (activation +) conv to audio channels (+ tanh), as ending EnCodec / DAC decoders."""
+
 from __future__ import annotations
 
 from torch import Tensor, nn
@@ -18,14 +19,31 @@ class WaveformHead(Head):
 
     upsample = 1
 
-    def __init__(self, in_dim: int, channels: int = 1, activation: str = "elu", antialias: bool = False,
-                 kernel_size: int = 7, bias: bool = True, tanh: bool = False, causal: bool = False,
-                 norm: str = "weight_norm", pad_mode: str | None = None) -> None:
+    def __init__(
+        self,
+        in_dim: int,
+        channels: int = 1,
+        activation: str = "elu",
+        antialias: bool = False,
+        kernel_size: int = 7,
+        bias: bool = True,
+        tanh: bool = False,
+        causal: bool = False,
+        norm: str = "weight_norm",
+        pad_mode: str | None = None,
+    ) -> None:
         super().__init__()
         self.in_dim, self.channels = int(in_dim), int(channels)
         self.act = make_activation(activation, in_dim, antialias=antialias)
-        self.conv = SConv1d(in_dim, channels, kernel_size, bias=bias, causal=causal, norm=norm,
-                            pad_mode=resolve_pad_mode(pad_mode, causal, "head.pad_mode"))
+        self.conv = SConv1d(
+            in_dim,
+            channels,
+            kernel_size,
+            bias=bias,
+            causal=causal,
+            norm=norm,
+            pad_mode=resolve_pad_mode(pad_mode, causal, "head.pad_mode"),
+        )
         self.out_act = nn.Tanh() if tanh else nn.Identity()
 
     def forward(self, h: Tensor) -> Tensor:

@@ -2,6 +2,7 @@
 plus feature matching (Kumar et al. 2019, MelGAN). The discriminator sees ONE waveform; this module
 decides what is real, fake and detached.
 """
+
 from __future__ import annotations
 
 import torch
@@ -24,8 +25,13 @@ class AdversarialLoss(nn.Module):
     averaged over layers; `relative_feature_matching` divides each layer's L1 by mean |real| (EnCodec).
     """
 
-    def __init__(self, kind: str = "lsgan", feature_matching: bool = True,
-                 relative_feature_matching: bool = False, reduction: str = "sum") -> None:
+    def __init__(
+        self,
+        kind: str = "lsgan",
+        feature_matching: bool = True,
+        relative_feature_matching: bool = False,
+        reduction: str = "sum",
+    ) -> None:
         super().__init__()
         if kind not in KINDS:
             raise ValueError(f"loss.adversarial.kind={kind!r}: choose one of {KINDS}")

@@ -8,6 +8,7 @@ the EMA of its norm and lambda_i its weight, the gradient sent back into the cod
 so the weights are the FRACTIONS of the gradient each term provides, independent of the terms' scales.
 The balancer returns a surrogate scalar whose gradient w.r.t. wav_hat is G; the trainer backpropagates it.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -22,8 +23,9 @@ class Balancer:
     ema_decay: decay of the bias-corrected EMA of each term's gradient norm (EnCodec: 0.999).
     """
 
-    def __init__(self, total_norm: float = 1.0, ema_decay: float = 0.999, per_batch_item: bool = True,
-                 epsilon: float = 1e-12) -> None:
+    def __init__(
+        self, total_norm: float = 1.0, ema_decay: float = 0.999, per_batch_item: bool = True, epsilon: float = 1e-12
+    ) -> None:
         self.total_norm, self.ema_decay = float(total_norm), float(ema_decay)
         self.per_batch_item, self.epsilon = per_batch_item, float(epsilon)
         self._ema: dict[str, list[float]] = {}  # name -> [bias-correction weight, weighted sum]

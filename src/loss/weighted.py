@@ -4,6 +4,7 @@ Term names are exactly the logged names (`mel`, `adv/gen`, `vq/commitment`, ...)
 are nested (`adv: {gen: 1.0}`) so that every weight can be overridden from the Hydra command line
 (`loss.weights.adv.gen=2`; Hydra's grammar rejects '/' inside a key); they are flattened with '/'.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping

@@ -10,6 +10,7 @@ of failure are kept apart (DESIGN.md failure policy, docs/evaluation_failures.md
   suite scores the item at the metric's `worst` and counts it as codec_failed, so that a codec that
   outputs nothing never scores better than one that tried.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -5,6 +5,7 @@ entropy  = frame_rate x sum_k H_k,  H_k = -sum_i p_k(i) log2 p_k(i), the empiric
            codebook k's codes pooled over every valid frame of the whole test set
 perplexity_k = 2^H_k;  utilization_k = (codes of codebook k used at least once) / K_k
 """
+
 from __future__ import annotations
 
 import math

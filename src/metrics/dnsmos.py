@@ -1,4 +1,5 @@
 """DNSMOS P.835 (Reddy et al., ICASSP 2022): non-intrusive MOS of the decoded audio, via `speechmos`'s ONNX models."""
+
 from __future__ import annotations
 
 import os

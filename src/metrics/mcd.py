@@ -10,6 +10,7 @@ steps (1,1), (1,0), (0,1)) and
 
     MCD = mean over the path of (10 / ln 10) * sqrt(2 * sum_{d=1..order} (c_d - c'_d)^2)   [dB].
 """
+
 from __future__ import annotations
 
 import math
@@ -20,8 +21,17 @@ import numpy as np
 from src.metrics.base import Excluded, Metric, check_pair
 
 # SPTK's all-pass constants that best approximate the mel scale (SPTK `mcep -a`, pysptk.util.mcepalpha)
-ALPHAS = {8000: 0.31, 10000: 0.35, 12000: 0.37, 16000: 0.42, 22050: 0.45, 24000: 0.46,
-          32000: 0.50, 44100: 0.53, 48000: 0.55}
+ALPHAS = {
+    8000: 0.31,
+    10000: 0.35,
+    12000: 0.37,
+    16000: 0.42,
+    22050: 0.45,
+    24000: 0.46,
+    32000: 0.50,
+    44100: 0.53,
+    48000: 0.55,
+}
 POWER_FLOOR = 1e-10  # keeps log finite in digital silence (-100 dB re. full-scale power)
 DB = 10.0 / math.log(10.0) * math.sqrt(2.0)
 # Scores are clamped at 50 dB, the worst value given to a failed decode. Real outputs stay far below it (good

@@ -5,6 +5,7 @@ Definition (fixed, so that the number is identical wherever it is used): both si
 magnitude (power 1); 80 Slaney-normalised mel bands (librosa, htk=False) from 0 to 8000 Hz;
 log10 of max(mel, 1e-5); mean absolute difference over bands, frames and channels.
 """
+
 from __future__ import annotations
 
 from functools import cache

@@ -1,4 +1,5 @@
 """PESQ, ITU-T P.862 (narrow-band) and P.862.2 (wide-band), via the `pesq` package (ludlows/python-pesq)."""
+
 from __future__ import annotations
 
 import numpy as np

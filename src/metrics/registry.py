@@ -3,6 +3,7 @@
 Adding a metric = a module here with a class declaring `name`, `higher_is_better`, `unit`, `label`, `worst`
 (src/metrics/base.py), its name in a conf/metrics/<suite>.yaml, and its test. Nothing else lists names.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -45,17 +46,38 @@ class MetricSpec:
 def _check(cls: type) -> None:
     missing = [a for a in REQUIRED if not hasattr(cls, a)]
     if missing:
-        raise TypeError(f"metric {cls.__module__}.{cls.__qualname__} does not declare {missing}: add them as "
-                        "class attributes (see src/metrics/base.py Metric)")
+        raise TypeError(
+            f"metric {cls.__module__}.{cls.__qualname__} does not declare {missing}: add them as "
+            "class attributes (see src/metrics/base.py Metric)"
+        )
 
 
 def _specs_of(cls: type) -> list[MetricSpec]:
     _check(cls)
-    main = MetricSpec(cls.name, cls.__module__, cls.__qualname__, bool(cls.higher_is_better), cls.unit,
-                      cls.label, cls.rank, bool(cls.codec_level))
-    extra = [MetricSpec(v.name, main.module, main.cls, main.higher_is_better, main.unit, v.label or main.label,
-                        main.rank if v.rank is None else v.rank, main.codec_level, dict(v.kwargs))
-             for v in cls.variants]
+    main = MetricSpec(
+        cls.name,
+        cls.__module__,
+        cls.__qualname__,
+        bool(cls.higher_is_better),
+        cls.unit,
+        cls.label,
+        cls.rank,
+        bool(cls.codec_level),
+    )
+    extra = [
+        MetricSpec(
+            v.name,
+            main.module,
+            main.cls,
+            main.higher_is_better,
+            main.unit,
+            v.label or main.label,
+            main.rank if v.rank is None else v.rank,
+            main.codec_level,
+            dict(v.kwargs),
+        )
+        for v in cls.variants
+    ]
     return [main, *extra]
 
 
@@ -67,13 +89,20 @@ def registry() -> dict[str, MetricSpec]:
     for info in pkgutil.iter_modules(metrics_package.__path__):
         module = importlib.import_module(f"{metrics_package.__name__}.{info.name}")
         for obj in vars(module).values():
-            if not (isinstance(obj, type) and issubclass(obj, Metric) and obj is not Metric
-                    and obj.__module__ == module.__name__ and "name" in vars(obj)):
+            if not (
+                isinstance(obj, type)
+                and issubclass(obj, Metric)
+                and obj is not Metric
+                and obj.__module__ == module.__name__
+                and "name" in vars(obj)
+            ):
                 continue
             for spec in _specs_of(obj):
                 if spec.name in specs:
-                    raise ValueError(f"metric name {spec.name!r} is declared by both {specs[spec.name].module} "
-                                     f"and {spec.module}: names must be unique")
+                    raise ValueError(
+                        f"metric name {spec.name!r} is declared by both {specs[spec.name].module} "
+                        f"and {spec.module}: names must be unique"
+                    )
                 specs[spec.name] = spec
     order = sorted(specs.values(), key=lambda s: (s.rank is None, s.rank or 0, s.name))
     return {s.name: s for s in order}

@@ -3,6 +3,7 @@
 `rtf_encode` times codec.encode and `rtf_decode` codec.decode on each batch (synchronising CUDA
 first); every item of a batch gets that batch's RTF. RTF < 1 is faster than real time.
 """
+
 from __future__ import annotations
 
 import math

@@ -1,4 +1,5 @@
 """Scale-invariant SDR (Le Roux et al., "SDR - half-baked or well done?", ICASSP 2019)."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -4,6 +4,7 @@ The embedder is pluggable: `resemblyzer` (weights ship in the wheel, default) or
 (microsoft/wavlm-base-plus-sv style WavLMForXVector loaded from a LOCAL directory `model_path`;
 needs `transformers`; nothing is downloaded).
 """
+
 from __future__ import annotations
 
 import numpy as np

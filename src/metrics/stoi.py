@@ -1,4 +1,5 @@
 """STOI (Taal et al., 2011) and extended STOI (Jensen & Taal, 2016), via `pystoi`."""
+
 from __future__ import annotations
 
 import warnings

@@ -2,9 +2,11 @@
 
 Each item metric scores (ref, est) numpy arrays (C, T); an item whose reference cannot be scored is
 recorded with the reason and left out of the aggregate, and an item whose decoded signal failed (empty,
-non-finite, silent) is scored at the metric's `worst` and counted as codec_failed (DESIGN.md). Items are scored in worker processes (spawn/
+non-finite, silent) is scored at the metric's `worst` and counted as codec_failed (DESIGN.md). Items are scored in
+worker processes (spawn/
 forkserver, one thread each, models loaded once per worker), in chunks.
 """
+
 from __future__ import annotations
 
 import math
@@ -125,8 +127,9 @@ def _context(names):
     if "forkserver" not in mp.get_all_start_methods():
         return mp.get_context("spawn")
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["numpy", "scipy.signal", "torch", "librosa", "src.metrics.suite",
-                                *sorted({METRICS[n].module for n in names})])
+    ctx.set_forkserver_preload(
+        ["numpy", "scipy.signal", "torch", "librosa", "src.metrics.suite", *sorted({METRICS[n].module for n in names})]
+    )
     return ctx
 
 
@@ -180,9 +183,10 @@ def score_jobs(jobs: list[Job], names, options=None, num_workers=None, chunk_siz
         return rows
     ctx = _context(names)
     results: dict[int, list[dict]] = {}
-    with _single_threaded_env(), ProcessPoolExecutor(
-        workers, mp_context=ctx, initializer=_init_worker, initargs=(names, options)
-    ) as pool:
+    with (
+        _single_threaded_env(),
+        ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(names, options)) as pool,
+    ):
         futures = {pool.submit(_score_jobs, chunk): i for i, chunk in enumerate(chunks)}
         for fut in as_completed(futures):
             results[futures[fut]] = fut.result()
@@ -213,18 +217,32 @@ def aggregate(values: list, codec_failed: list | None = None) -> dict:
     failed: dict[str, int] = {}
     for reason in codec_failed or ():
         failed[reason] = failed.get(reason, 0) + 1
-    return {"mean": mean, "std": std, "ci95": ci95, "n": n, "n_excluded": sum(excluded.values()),
-            "excluded": excluded, "codec_failed": sum(failed.values()), "codec_failed_reasons": failed}
+    return {
+        "mean": mean,
+        "std": std,
+        "ci95": ci95,
+        "n": n,
+        "n_excluded": sum(excluded.values()),
+        "excluded": excluded,
+        "codec_failed": sum(failed.values()),
+        "codec_failed_reasons": failed,
+    }
 
 
 def aggregate_rows(rows: list[dict], names) -> dict[str, dict]:
-    return {name: aggregate([row[name] for row in rows if name in row],
-                            [row[failed_key(name)] for row in rows if failed_key(name) in row]) for name in names}
+    return {
+        name: aggregate(
+            [row[name] for row in rows if name in row],
+            [row[failed_key(name)] for row in rows if failed_key(name) in row],
+        )
+        for name in names
+    }
 
 
 def score_pairs(refs, ests, sample_rate: int, metrics=("mel_distance", "pesq_wb", "stoi"), options=None) -> dict:
     """In-process scoring for the trainer's validation: refs, ests: sequences of (C, T) arrays or
     tensors -> {name: aggregate dict}. Runs in the calling process (no workers)."""
+
     def to_np(x):
         return x.detach().float().cpu().numpy() if hasattr(x, "detach") else np.asarray(x)
 

@@ -1,4 +1,5 @@
 """W&B logging of an evaluation: summary means, the per-item table, and a few audio examples with spectrograms."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -21,8 +22,17 @@ def _spectrogram(ref: np.ndarray, est: np.ndarray, sample_rate: int):
     return fig
 
 
-def log_wandb(result: dict, rows: list[dict], jobs: list, names: list[str], out_dir: Path,
-              project: str = "codeclab", mode: str = "offline", n_examples: int = 4, **_) -> None:
+def log_wandb(
+    result: dict,
+    rows: list[dict],
+    jobs: list,
+    names: list[str],
+    out_dir: Path,
+    project: str = "codeclab",
+    mode: str = "offline",
+    n_examples: int = 4,
+    **_,
+) -> None:
     """Log one evaluation as a W&B run in `out_dir` (offline by default)."""
     import wandb
 
@@ -38,8 +48,10 @@ def log_wandb(result: dict, rows: list[dict], jobs: list, names: list[str], out_
         if isinstance(value, (int, float)):
             run.summary[f"eval/{key}"] = value
     columns = ["item"] + names
-    table = wandb.Table(columns=columns, data=[[row["item"]] + [row.get(n) if not isinstance(row.get(n), str)
-                                                                else None for n in names] for row in rows])
+    table = wandb.Table(
+        columns=columns,
+        data=[[row["item"]] + [row.get(n) if not isinstance(row.get(n), str) else None for n in names] for row in rows],
+    )
     logged = {"eval/per_item": table}
     for job in jobs[:n_examples]:
         ref, est, sr = _load(job)

@@ -5,6 +5,7 @@ same recogniser, so the figure measures words lost or changed by the codec, not 
 WER = (substitutions + deletions + insertions) / words in the reference transcript (Levenshtein
 alignment over lower-cased words).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -41,7 +42,9 @@ class WER(Metric):
         """wav: (T,) float at 16 kHz -> lower-cased words."""
         if self._decoder is None:
             ps = optional_import("pocketsphinx", "pocketsphinx")
-            self._decoder = ps.Decoder(samprate=RATE, loglevel="FATAL", cmn="batch")  # batch CMN: no state carried between items
+            self._decoder = ps.Decoder(
+                samprate=RATE, loglevel="FATAL", cmn="batch"
+            )  # batch CMN: no state carried between items
         pcm = (np.clip(wav, -1.0, 1.0) * 32767).astype("<i2").tobytes()
         dec = self._decoder
         dec.start_utt()

@@ -3,6 +3,7 @@
 `make_activation("snake", 64)` is how every conv stack in codeclab names its nonlinearity, so that
 a config can switch ELU / Snake / SnakeBeta (and anti-aliasing) without touching the model code.
 """
+
 from __future__ import annotations
 
 import math
@@ -58,7 +59,7 @@ class AntiAliasActivation(nn.Module):
         x = F.pad(x, (pad, pad), mode="replicate")
         taps = self.taps.expand(x.shape[1], -1, -1)
         y = r * F.conv_transpose1d(x, taps, stride=r, groups=x.shape[1])
-        return y[..., crop_left: y.shape[-1] - crop_right]
+        return y[..., crop_left : y.shape[-1] - crop_right]
 
     def _downsample(self, x: Tensor) -> Tensor:
         k = self.kernel_size

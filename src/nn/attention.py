@@ -1,4 +1,5 @@
 """Non-local self-attention block over frames (Wang et al. 2018; the AttnBlock of LDM/VQGAN used by WavTokenizer)."""
+
 from __future__ import annotations
 
 import torch.nn.functional as F

@@ -1,6 +1,7 @@
 """Shared convolution layers: normed convs, 'same' padding, causal/centred streaming convs (EnCodec/DAC style).
 
 One set for the whole codec: generators (SConv1d, WN*) and discriminators (conv1d/conv2d, `normed`)."""
+
 from __future__ import annotations
 
 import math
@@ -47,9 +48,7 @@ def same_padding(kernel: int, dilation: int = 1) -> int:
     return ((kernel - 1) * dilation + 1) // 2
 
 
-def conv2d(
-    in_ch: int, out_ch: int, kernel, stride=1, dilation=1, norm: str = "weight_norm"
-) -> nn.Module:
+def conv2d(in_ch: int, out_ch: int, kernel, stride=1, dilation=1, norm: str = "weight_norm") -> nn.Module:
     kernel, stride, dilation = _pair(kernel), _pair(stride), _pair(dilation)
     padding = tuple(same_padding(k, d) for k, d in zip(kernel, dilation))
     return normed(nn.Conv2d(in_ch, out_ch, kernel, stride, padding, dilation), norm)
@@ -63,9 +62,7 @@ def conv1d(
     groups: int = 1,
     norm: str = "weight_norm",
 ) -> nn.Module:
-    return normed(
-        nn.Conv1d(in_ch, out_ch, kernel, stride, same_padding(kernel), groups=groups), norm
-    )
+    return normed(nn.Conv1d(in_ch, out_ch, kernel, stride, same_padding(kernel), groups=groups), norm)
 
 
 def extra_padding_for_frames(length: int, kernel: int, stride: int, padding_total: int) -> int:
@@ -82,9 +79,19 @@ class SConv1d(nn.Module):
     output frame t depends only on input samples <= t (EnCodec's streaming-friendly convention).
     """
 
-    def __init__(self, in_ch: int, out_ch: int, kernel_size: int, stride: int = 1, dilation: int = 1,
-                 groups: int = 1, bias: bool = True, causal: bool = False, norm: str = "weight_norm",
-                 pad_mode: str = "reflect") -> None:
+    def __init__(
+        self,
+        in_ch: int,
+        out_ch: int,
+        kernel_size: int,
+        stride: int = 1,
+        dilation: int = 1,
+        groups: int = 1,
+        bias: bool = True,
+        causal: bool = False,
+        norm: str = "weight_norm",
+        pad_mode: str = "reflect",
+    ) -> None:
         super().__init__()
         conv = nn.Conv1d(in_ch, out_ch, kernel_size, stride, dilation=dilation, groups=groups, bias=bias)
         self.conv = normed(conv, norm)
@@ -106,8 +113,16 @@ class SConv1d(nn.Module):
 class SConvTranspose1d(nn.Module):
     """ConvTranspose1d that trims its padding so that T_out = T_in * stride (EnCodec convention)."""
 
-    def __init__(self, in_ch: int, out_ch: int, kernel_size: int, stride: int = 1, causal: bool = False,
-                 norm: str = "weight_norm", trim_right_ratio: float = 1.0) -> None:
+    def __init__(
+        self,
+        in_ch: int,
+        out_ch: int,
+        kernel_size: int,
+        stride: int = 1,
+        causal: bool = False,
+        norm: str = "weight_norm",
+        trim_right_ratio: float = 1.0,
+    ) -> None:
         super().__init__()
         conv = nn.ConvTranspose1d(in_ch, out_ch, kernel_size, stride)
         self.convtr = normed(conv, norm)
@@ -119,7 +134,7 @@ class SConvTranspose1d(nn.Module):
         padding_total = self.kernel_size - self.stride
         right = math.ceil(padding_total * self.trim_right_ratio) if self.causal else padding_total // 2
         left = padding_total - right
-        return y[..., left: y.shape[-1] - right]
+        return y[..., left : y.shape[-1] - right]
 
 
 def pad1d(x: Tensor, paddings: tuple[int, int], mode: str = "reflect") -> Tensor:
@@ -146,6 +161,8 @@ def resolve_pad_mode(pad_mode: str | None, causal: bool, key: str = "pad_mode") 
     if pad_mode == "reflect_encodec":  # the released EnCodec's causal + reflect, kept for its converted weights
         return "reflect"
     if causal and pad_mode == "reflect":
-        raise ValueError(f"{key}=reflect with causal=true reads future samples on the left edge: "
-                         f"set {key}: constant (or replicate), or leave it null")
+        raise ValueError(
+            f"{key}=reflect with causal=true reads future samples on the left edge: "
+            f"set {key}: constant (or replicate), or leave it null"
+        )
     return pad_mode

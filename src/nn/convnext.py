@@ -1,4 +1,5 @@
 """1-D ConvNeXt block and AdaLayerNorm (Liu et al. 2022, ConvNeXt; as adapted by Vocos, Siuzdak 2023)."""
+
 from __future__ import annotations
 
 import torch
@@ -33,12 +34,17 @@ class ConvNeXtBlock(nn.Module):
     layer_scale_init_value <= 0 or None disables the learnable per-channel scale (gamma).
     """
 
-    def __init__(self, dim: int, intermediate_dim: int, layer_scale_init_value: float | None = None,
-                 adanorm_num_embeddings: int | None = None, kernel_size: int = 7) -> None:
+    def __init__(
+        self,
+        dim: int,
+        intermediate_dim: int,
+        layer_scale_init_value: float | None = None,
+        adanorm_num_embeddings: int | None = None,
+        kernel_size: int = 7,
+    ) -> None:
         super().__init__()
         self.dwconv = nn.Conv1d(dim, dim, kernel_size, padding=kernel_size // 2, groups=dim)
-        self.norm = (AdaLayerNorm(adanorm_num_embeddings, dim) if adanorm_num_embeddings
-                     else nn.LayerNorm(dim, eps=1e-6))
+        self.norm = AdaLayerNorm(adanorm_num_embeddings, dim) if adanorm_num_embeddings else nn.LayerNorm(dim, eps=1e-6)
         self.pwconv1 = nn.Linear(dim, intermediate_dim)  # pointwise convs as Linear on (B, L, D)
         self.act = nn.GELU()
         self.pwconv2 = nn.Linear(intermediate_dim, dim)

@@ -6,6 +6,7 @@ output is mostly a constant vector (docs/collapse.md measures it). Quantizers th
 to the data (DAC's and BigCodec's gradient-learned codebooks, FSQ's fixed grid) then map every frame to one
 code. He init keeps the input-dependent part at unit scale, and zero biases keep the output centred.
 """
+
 from __future__ import annotations
 
 import math

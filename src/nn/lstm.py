@@ -1,4 +1,5 @@
 """Channel-first LSTM with a residual skip (EnCodec's SLSTM, BigCodec's ResLSTM)."""
+
 from __future__ import annotations
 
 from torch import Tensor, nn

@@ -3,6 +3,7 @@
 - SEANetResBlock: EnCodec/SEANet (Zeghidour et al. 2021; Défossez et al. 2022).
 - ResidualUnit: DAC (Kumar et al. 2023), reused by Oobleck and BigCodec with other activations.
 """
+
 from __future__ import annotations
 
 from torch import Tensor, nn
@@ -17,15 +18,26 @@ class SEANetResBlock(nn.Module):
     The skip is a 1x1 conv unless `true_skip` (EnCodec's default is the conv). x: (B, dim, T) -> same.
     """
 
-    def __init__(self, dim: int, act: ActivationFactory, kernel_size: int = 3, dilation: int = 1,
-                 compress: int = 2, true_skip: bool = False, causal: bool = False,
-                 norm: str = "weight_norm", pad_mode: str = "reflect") -> None:
+    def __init__(
+        self,
+        dim: int,
+        act: ActivationFactory,
+        kernel_size: int = 3,
+        dilation: int = 1,
+        compress: int = 2,
+        true_skip: bool = False,
+        causal: bool = False,
+        norm: str = "weight_norm",
+        pad_mode: str = "reflect",
+    ) -> None:
         super().__init__()
         hidden = dim // compress
         conv = {"causal": causal, "norm": norm, "pad_mode": pad_mode}
         self.block = nn.Sequential(
-            act(dim), SConv1d(dim, hidden, kernel_size, dilation=dilation, **conv),
-            act(hidden), SConv1d(hidden, dim, 1, **conv),
+            act(dim),
+            SConv1d(dim, hidden, kernel_size, dilation=dilation, **conv),
+            act(hidden),
+            SConv1d(hidden, dim, 1, **conv),
         )
         self.shortcut = nn.Identity() if true_skip else SConv1d(dim, dim, 1, **conv)
 
@@ -43,8 +55,10 @@ class ResidualUnit(nn.Module):
         super().__init__()
         pad = dilation * (kernel_size - 1) // 2
         self.block = nn.Sequential(
-            act(dim), WNConv1d(dim, dim, kernel_size, dilation=dilation, padding=pad),
-            act(dim), WNConv1d(dim, dim, 1),
+            act(dim),
+            WNConv1d(dim, dim, kernel_size, dilation=dilation, padding=pad),
+            act(dim),
+            WNConv1d(dim, dim, 1),
         )
 
     def forward(self, x: Tensor) -> Tensor:

@@ -5,6 +5,7 @@ Composed from eager ops, the same formula keeps alpha*x, sin(alpha x) and its sq
 activation-sized tensors per call, and Snake codecs call it twice per residual unit at the audio rate.
 `python -m src.bench snake` measures the saving.
 """
+
 from __future__ import annotations
 
 import torch

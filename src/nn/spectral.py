@@ -10,6 +10,7 @@ shared by the mel/spectral encoders and the spectral heads (so that analysis and
 Synthesis overlap-adds the F frames in the padded coordinates and crops the same left padding, returning
 exactly F * hop samples.
 """
+
 from __future__ import annotations
 
 import math
@@ -47,8 +48,7 @@ def left_padding(padding: str, win_length: int, hop_length: int) -> int:
     return (win_length - hop_length) // 2 if padding == "same" else win_length // 2
 
 
-def frame_signal(x: Tensor, win_length: int, hop_length: int, padding: str,
-                 pad_mode: str = "reflect") -> Tensor:
+def frame_signal(x: Tensor, win_length: int, hop_length: int, padding: str, pad_mode: str = "reflect") -> Tensor:
     """x: (..., T) with T = F * hop -> frames (..., F, win), padded as in the module docstring."""
     if x.shape[-1] % hop_length:
         raise ValueError(f"signal length {x.shape[-1]} is not a multiple of hop_length={hop_length}")
@@ -67,8 +67,9 @@ def overlap_add(frames: Tensor, hop_length: int) -> Tensor:
     """frames: (N, F, win) -> (N, (F - 1) * hop + win), the sum of the frames placed every hop samples."""
     _, n_frames, win = frames.shape
     out_len = (n_frames - 1) * hop_length + win
-    return F.fold(frames.transpose(1, 2), output_size=(1, out_len), kernel_size=(1, win),
-                  stride=(1, hop_length))[:, 0, 0]
+    return F.fold(frames.transpose(1, 2), output_size=(1, out_len), kernel_size=(1, win), stride=(1, hop_length))[
+        :, 0, 0
+    ]
 
 
 def pad_signal(x: Tensor, left: int, right: int, pad_mode: str) -> Tensor:
@@ -98,8 +99,15 @@ def stft_padding(length: int, n_fft: int, hop_length: int, padding: str) -> tupl
     return fill, n_fft // 2, n_fft // 2 - hop_length  # center: torch.stft(center=True) minus its last frame
 
 
-def stft(x: Tensor, n_fft: int, hop_length: int, window: Tensor, padding: str = "same",
-         pad_mode: str = "reflect_or_zeros", normalized: bool = False) -> Tensor:
+def stft(
+    x: Tensor,
+    n_fft: int,
+    hop_length: int,
+    window: Tensor,
+    padding: str = "same",
+    pad_mode: str = "reflect_or_zeros",
+    normalized: bool = False,
+) -> Tensor:
     """The one STFT front end. x: (..., T) -> complex spectrum (..., n_fft // 2 + 1, F).
 
     padding (framing) and F:
@@ -120,8 +128,7 @@ def stft(x: Tensor, n_fft: int, hop_length: int, window: Tensor, padding: str = 
         x = F.pad(x, (0, fill + right if padding == "none" else fill))
     if padding != "none":
         x = pad_signal(x, left, right, pad_mode)
-    spec = torch.stft(x[:, 0], n_fft, hop_length, window.numel(), window=window, center=False,
-                      return_complex=True)
+    spec = torch.stft(x[:, 0], n_fft, hop_length, window.numel(), window=window, center=False, return_complex=True)
     if normalized:
         spec = spec / window.pow(2).sum().sqrt()
     return spec.reshape(*lead, *spec.shape[-2:])
@@ -162,8 +169,15 @@ def mel_to_hz(m: Tensor) -> Tensor:
     return 700.0 * (10.0 ** (m / 2595.0) - 1.0)
 
 
-def mel_filterbank(sample_rate: int, n_fft: int, n_mels: int, f_min: float = 0.0, f_max: float | None = None,
-                   mel_scale: str = "htk", norm: str | None = None) -> Tensor:
+def mel_filterbank(
+    sample_rate: int,
+    n_fft: int,
+    n_mels: int,
+    f_min: float = 0.0,
+    f_max: float | None = None,
+    mel_scale: str = "htk",
+    norm: str | None = None,
+) -> Tensor:
     """(n_mels, n_fft // 2 + 1) triangular mel filters, librosa.filters.mel computed in float64.
 
     mel_scale='htk', norm=None: torchaudio's MelScale defaults (Vocos, EnCodec's loss, the mel encoder);
@@ -173,8 +187,9 @@ def mel_filterbank(sample_rate: int, n_fft: int, n_mels: int, f_min: float = 0.0
 
     if mel_scale not in ("htk", "slaney"):
         raise ValueError(f"mel_scale={mel_scale!r}: choose 'htk' or 'slaney'")
-    fb = librosa.filters.mel(sr=sample_rate, n_fft=n_fft, n_mels=n_mels, fmin=f_min, fmax=f_max,
-                             htk=mel_scale == "htk", norm=norm)
+    fb = librosa.filters.mel(
+        sr=sample_rate, n_fft=n_fft, n_mels=n_mels, fmin=f_min, fmax=f_max, htk=mel_scale == "htk", norm=norm
+    )
     return torch.from_numpy(fb).float()
 
 
@@ -185,10 +200,21 @@ class MelSpectrogram(nn.Module):
     (for power 2: torchaudio's normalized=True, EnCodec's loss). Buffers are not saved (fixed by the config).
     """
 
-    def __init__(self, sample_rate: int, n_fft: int, n_mels: int, hop_length: int | None = None,
-                 f_min: float = 0.0, f_max: float | None = None, mel_scale: str = "slaney",
-                 norm: str | None = "slaney", power: float = 1.0, padding: str = "center_full",
-                 pad_mode: str = "reflect", normalized: bool = False) -> None:
+    def __init__(
+        self,
+        sample_rate: int,
+        n_fft: int,
+        n_mels: int,
+        hop_length: int | None = None,
+        f_min: float = 0.0,
+        f_max: float | None = None,
+        mel_scale: str = "slaney",
+        norm: str | None = "slaney",
+        power: float = 1.0,
+        padding: str = "center_full",
+        pad_mode: str = "reflect",
+        normalized: bool = False,
+    ) -> None:
         super().__init__()
         self.n_fft, self.hop_length = n_fft, hop_length or n_fft // 4
         self.power, self.padding, self.pad_mode = power, padding, pad_mode
@@ -232,8 +258,10 @@ class _MDCTBase(nn.Module):
         super().__init__()
         name = type(self).__name__
         if frame_len % 4:
-            raise ValueError(f"{name}: frame_len={frame_len} must be a multiple of 4, i.e. an even "
-                             f"hop_length (= frame_len / 2 = {frame_len / 2})")
+            raise ValueError(
+                f"{name}: frame_len={frame_len} must be a multiple of 4, i.e. an even "
+                f"hop_length (= frame_len / 2 = {frame_len / 2})"
+            )
         check_padding(padding, frame_len, frame_len // 2, name)
         self.frame_len, self.hop_length, self.padding = frame_len, frame_len // 2, padding
         self.register_buffer("window", _mdct_window(frame_len), persistent=False)
@@ -264,7 +292,7 @@ class IMDCT(_MDCTBase):
         frames = (coeffs @ self.basis) * self.window
         y = overlap_add(frames, self.hop_length)
         start = left_padding(self.padding, self.frame_len, self.hop_length)
-        return y[:, start: start + coeffs.shape[1] * self.hop_length]
+        return y[:, start : start + coeffs.shape[1] * self.hop_length]
 
 
 class FrameProjection(nn.Module):

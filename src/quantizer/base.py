@@ -44,9 +44,7 @@ class Quantizer(nn.Module, abc.ABC):
     aux_loss_names: tuple[str, ...]
 
     @abc.abstractmethod
-    def forward(
-        self, z: Tensor, mask: Tensor | None = None, n_quantizers: int | None = None
-    ) -> QuantizerOutput:
+    def forward(self, z: Tensor, mask: Tensor | None = None, n_quantizers: int | None = None) -> QuantizerOutput:
         """z: (B, input_dim, F) -> QuantizerOutput(z_q (B, output_dim, F), codes, aux_losses, metrics)."""
 
 
@@ -65,9 +63,7 @@ def check_mask(mask: Tensor | None, z: Tensor) -> Tensor | None:
     if mask is None:
         return None
     if mask.shape != (z.shape[0], z.shape[-1]):
-        raise ValueError(
-            f"quantizer mask must be (B, F) = {(z.shape[0], z.shape[-1])}; got {tuple(mask.shape)}"
-        )
+        raise ValueError(f"quantizer mask must be (B, F) = {(z.shape[0], z.shape[-1])}; got {tuple(mask.shape)}")
     return mask.bool()
 
 
@@ -97,14 +93,10 @@ class DiscreteQuantizer(Quantizer):
     def check_codes(self, codes: Tensor) -> int:
         """codes: (B, k, F) integer, k <= n_codebooks, each in [0, codebook_size) -> k."""
         if codes.dim() != 3 or codes.dtype not in (torch.int64, torch.int32):
-            raise ValueError(
-                f"codes must be (B, k, F) int64; got {tuple(codes.shape)} {codes.dtype}"
-            )
+            raise ValueError(f"codes must be (B, k, F) int64; got {tuple(codes.shape)} {codes.dtype}")
         k = codes.shape[1]
         if not 1 <= k <= self.n_codebooks:
-            raise ValueError(
-                f"codes hold {k} codebooks; this quantizer has n_codebooks={self.n_codebooks}"
-            )
+            raise ValueError(f"codes hold {k} codebooks; this quantizer has n_codebooks={self.n_codebooks}")
         if codes.numel() and (codes.min() < 0 or codes.max() >= self.codebook_size):
             raise ValueError(f"codes out of range [0, {self.codebook_size})")
         return k
@@ -134,9 +126,7 @@ class ContinuousBottleneck(Quantizer):
 
     def check(self, z: Tensor, mask: Tensor | None, n_quantizers: int | None) -> Tensor | None:
         if z.dim() != 3 or z.shape[1] != self.input_dim:
-            raise ValueError(
-                f"{type(self).__name__} expects z (B, {self.input_dim}, F); got {tuple(z.shape)}"
-            )
+            raise ValueError(f"{type(self).__name__} expects z (B, {self.input_dim}, F); got {tuple(z.shape)}")
         if n_quantizers is not None:
             raise ValueError(f"{type(self).__name__} is continuous: n_quantizers must be None")
         return check_mask(mask, z)

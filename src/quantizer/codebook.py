@@ -124,9 +124,7 @@ class EMACodebook(nn.Module):
         embed = torch.zeros(codebook_size, dim) if kmeans_init else torch.randn(codebook_size, dim)
         self.register_buffer("initted", torch.tensor(not kmeans_init))
         # without k-means, start each code as if it had one vector so that the ratio equals `embed`
-        self.register_buffer(
-            "cluster_size", torch.zeros(codebook_size) if kmeans_init else torch.ones(codebook_size)
-        )
+        self.register_buffer("cluster_size", torch.zeros(codebook_size) if kmeans_init else torch.ones(codebook_size))
         self.register_buffer("embed_sum", embed.clone())
         self.register_buffer("embed", embed)
         self.usage = CodeUsage(codebook_size, usage_window)
@@ -155,9 +153,7 @@ class EMACodebook(nn.Module):
         broadcast_(sizes)
         self.embed.copy_(embed)
         self.cluster_size.copy_(sizes)
-        self.embed_sum.copy_(
-            embed * sizes[:, None]
-        )  # consistent: embed_sum / cluster_size == embed
+        self.embed_sum.copy_(embed * sizes[:, None])  # consistent: embed_sum / cluster_size == embed
         self.initted.fill_(True)
 
     @torch.no_grad()
@@ -185,11 +181,7 @@ class EMACodebook(nn.Module):
         data = gather_rows(x)
         if data.shape[0] == 0:
             return torch.zeros_like(dead)
-        samples = (
-            sample_rows(data, n_dead, self.generator)
-            if _rank() == 0
-            else data.new_empty(n_dead, self.dim)
-        )
+        samples = sample_rows(data, n_dead, self.generator) if _rank() == 0 else data.new_empty(n_dead, self.dim)
         broadcast_(samples)
         reset = max(self.threshold_ema_dead, 1.0)
         self.embed[dead] = samples

@@ -140,11 +140,7 @@ class ResidualQuantizer(DiscreteQuantizer):
         self, x: Tensor, mask: Tensor | None, n_use: int, train: bool, skip: Tensor | None = None
     ) -> QuantizerOutput:
         """x: (B, D, F) -> z_q (B, D, F), codes (B, n_use, F); `skip`: (B,) samples left unquantized."""
-        n_q = (
-            dropout_n_quantizers(x.shape[0], n_use, self.quantizer_dropout, x.device)
-            if train
-            else None
-        )
+        n_q = dropout_n_quantizers(x.shape[0], n_use, self.quantizer_dropout, x.device) if train else None
         residual, total = x, torch.zeros_like(x)
         codes, losses, metrics = [], {}, {}
         for i, layer in enumerate(self.layers[:n_use]):
@@ -153,15 +149,9 @@ class ResidualQuantizer(DiscreteQuantizer):
                 keep = torch.ones(x.shape[0], dtype=torch.bool, device=x.device)
                 keep = keep & (i < n_q) if n_q is not None else keep
                 keep = keep & ~skip if skip is not None else keep
-                active = (
-                    keep[:, None].expand(-1, x.shape[-1]) if mask is None else mask & keep[:, None]
-                )
+                active = keep[:, None].expand(-1, x.shape[-1]) if mask is None else mask & keep[:, None]
             r = layer(residual, active=active, update=train)
-            out = (
-                r.out
-                if n_q is None and skip is None
-                else r.out * keep[:, None, None].to(r.out.dtype)
-            )
+            out = r.out if n_q is None and skip is None else r.out * keep[:, None, None].to(r.out.dtype)
             total = total + out
             residual = residual - r.out
             codes.append(r.codes)

@@ -73,9 +73,7 @@ class FSQ(DiscreteQuantizer):
         return rounded / hw, codes
 
     @full_precision
-    def forward(
-        self, z: Tensor, mask: Tensor | None = None, n_quantizers: int | None = None
-    ) -> QuantizerOutput:
+    def forward(self, z: Tensor, mask: Tensor | None = None, n_quantizers: int | None = None) -> QuantizerOutput:
         """z: (B, input_dim, F); mask: (B, F) bool of real frames (only used for usage metrics)."""
         mask = check_mask(mask, z)
         self.resolve_n(n_quantizers)

@@ -16,8 +16,6 @@ class Identity(ContinuousBottleneck):
     def __init__(self, input_dim: int, output_dim: int | None = None) -> None:
         super().__init__(input_dim, output_dim)
 
-    def forward(
-        self, z: Tensor, mask: Tensor | None = None, n_quantizers: int | None = None
-    ) -> QuantizerOutput:
+    def forward(self, z: Tensor, mask: Tensor | None = None, n_quantizers: int | None = None) -> QuantizerOutput:
         self.check(z, mask, n_quantizers)
         return QuantizerOutput(z)

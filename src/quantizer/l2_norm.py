@@ -18,8 +18,6 @@ class L2Norm(ContinuousBottleneck):
         super().__init__(input_dim, output_dim)
         self.eps = float(eps)
 
-    def forward(
-        self, z: Tensor, mask: Tensor | None = None, n_quantizers: int | None = None
-    ) -> QuantizerOutput:
+    def forward(self, z: Tensor, mask: Tensor | None = None, n_quantizers: int | None = None) -> QuantizerOutput:
         self.check(z, mask, n_quantizers)
         return QuantizerOutput(F.normalize(z, dim=1, eps=self.eps))

@@ -127,9 +127,7 @@ class ResidualVQ(ResidualQuantizer):
         return skip
 
     @full_precision
-    def forward(
-        self, z: Tensor, mask: Tensor | None = None, n_quantizers: int | None = None
-    ) -> QuantizerOutput:
+    def forward(self, z: Tensor, mask: Tensor | None = None, n_quantizers: int | None = None) -> QuantizerOutput:
         """z: (B, input_dim, F); mask: (B, F) bool, True = real frame (padded frames never update
         codebooks nor count in losses)."""
         mask = check_mask(mask, z)

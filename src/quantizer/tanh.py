@@ -20,8 +20,6 @@ class Tanh(ContinuousBottleneck):
             raise ValueError(f"quantizer.scale={scale} must be > 0")
         self.scale = float(scale)
 
-    def forward(
-        self, z: Tensor, mask: Tensor | None = None, n_quantizers: int | None = None
-    ) -> QuantizerOutput:
+    def forward(self, z: Tensor, mask: Tensor | None = None, n_quantizers: int | None = None) -> QuantizerOutput:
         self.check(z, mask, n_quantizers)
         return QuantizerOutput(torch.tanh(z / self.scale) * self.scale)

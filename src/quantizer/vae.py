@@ -41,9 +41,7 @@ class VAE(ContinuousBottleneck):
         self.kl_weight = float(kl_weight)
 
     @full_precision
-    def forward(
-        self, z: Tensor, mask: Tensor | None = None, n_quantizers: int | None = None
-    ) -> QuantizerOutput:
+    def forward(self, z: Tensor, mask: Tensor | None = None, n_quantizers: int | None = None) -> QuantizerOutput:
         mask = self.check(z, mask, n_quantizers)
         mean, scale = z.chunk(2, dim=1)
         std = F.softplus(scale) + 1e-4

@@ -27,9 +27,7 @@ class VectorQuantizer(ResidualVQ):
         seed: int = 0,
     ) -> None:
         if output_dim is not None and int(output_dim) != int(input_dim):
-            raise ValueError(
-                f"quantizer.output_dim={output_dim} must equal input_dim={input_dim} for vq"
-            )
+            raise ValueError(f"quantizer.output_dim={output_dim} must equal input_dim={input_dim} for vq")
         super().__init__(
             input_dim,
             output_dim,

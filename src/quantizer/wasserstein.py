@@ -20,9 +20,7 @@ def mean_kernel(x: Tensor, y: Tensor) -> Tensor:
 def mmd(latents: Tensor) -> Tensor:
     """latents: (N, D) -> MMD between them and N draws of a standard normal."""
     noise = torch.randn_like(latents)
-    return (
-        mean_kernel(latents, latents) + mean_kernel(noise, noise) - 2 * mean_kernel(latents, noise)
-    )
+    return mean_kernel(latents, latents) + mean_kernel(noise, noise) - 2 * mean_kernel(latents, noise)
 
 
 class Wasserstein(ContinuousBottleneck):
@@ -45,9 +43,7 @@ class Wasserstein(ContinuousBottleneck):
         self.noise_augment_dim, self.bypass_mmd = int(noise_augment_dim), bool(bypass_mmd)
 
     @full_precision
-    def forward(
-        self, z: Tensor, mask: Tensor | None = None, n_quantizers: int | None = None
-    ) -> QuantizerOutput:
+    def forward(self, z: Tensor, mask: Tensor | None = None, n_quantizers: int | None = None) -> QuantizerOutput:
         mask = self.check(z, mask, n_quantizers)
         aux = {}
         if self.training and not self.bypass_mmd:
@@ -55,8 +51,6 @@ class Wasserstein(ContinuousBottleneck):
             aux["mmd"] = mmd(flat if mask is None else flat[mask.reshape(-1)])
         z_q = z
         if self.noise_augment_dim:
-            noise = torch.randn(
-                z.shape[0], self.noise_augment_dim, z.shape[-1], device=z.device, dtype=z.dtype
-            )
+            noise = torch.randn(z.shape[0], self.noise_augment_dim, z.shape[-1], device=z.device, dtype=z.dtype)
             z_q = torch.cat([z, noise], dim=1)
         return QuantizerOutput(z_q, None, aux)

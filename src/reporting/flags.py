@@ -9,6 +9,7 @@ vs_best: for each evaluation metric, the job with the best mean (higher or lower
     Non-overlap of two 95% intervals is a conservative test (roughly p < 0.01 for equal spreads), chosen
     because it needs only the metrics.json the report already reads.
 """
+
 from __future__ import annotations
 
 import math
@@ -63,8 +64,11 @@ def annotate(rows: list[dict], metrics: list[str]) -> None:
     for row in rows:
         row["collapsed"] = is_collapsed(row.get("bitrate_nominal"), row.get("bitrate_entropy"))
     for name in metrics:
-        cells = {row["job"]: (row.get(f"eval/{name}"), row.get(f"eval/{name}/ci95"))
-                 for row in rows if row.get("status") == "ok"}
+        cells = {
+            row["job"]: (row.get(f"eval/{name}"), row.get(f"eval/{name}/ci95"))
+            for row in rows
+            if row.get("status") == "ok"
+        }
         marks = compare_to_best(cells, name in HIGHER_IS_BETTER)
         for row in rows:
             row[f"eval/{name}/vs_best"] = marks.get(row["job"])
@@ -80,7 +84,9 @@ def collapsed_summary(rows: list[dict]) -> list[str]:
 
 def legend() -> str:
     """The lines report.md prints under the table."""
-    return (f"`collapsed` = entropy bitrate below {COLLAPSE_FRACTION:g} x the nominal (codes collapsed; see "
-            "docs/collapse.md). Per metric, `[best]` marks the best mean and `[-]` a job whose 95% CI does "
-            "not overlap the best's (differs beyond the confidence intervals); unmarked = not told apart "
-            "from the best.")
+    return (
+        f"`collapsed` = entropy bitrate below {COLLAPSE_FRACTION:g} x the nominal (codes collapsed; see "
+        "docs/collapse.md). Per metric, `[best]` marks the best mean and `[-]` a job whose 95% CI does "
+        "not overlap the best's (differs beyond the confidence intervals); unmarked = not told apart "
+        "from the best."
+    )

@@ -1,4 +1,5 @@
 """Report figures (matplotlib, Agg): bitrate against quality, and training curves per job."""
+
 from __future__ import annotations
 
 import math
@@ -73,8 +74,10 @@ def plot_bitrate_vs_quality(jobs: list[JobRecord], labels: dict[str, str], path:
     fig, axes = plt.subplots(2, 2, figsize=(11, 8))
     for ax, (metric, title) in zip(axes.flat, QUALITY_PANELS):
         _quality_panel(ax, jobs, labels, metric, title)
-    handles = [Line2D([], [], color="k", ls="", marker=NOMINAL_MARKER, label="nominal bitrate"),
-               Line2D([], [], color="k", ls="", marker=ENTROPY_MARKER, label="entropy bitrate")]
+    handles = [
+        Line2D([], [], color="k", ls="", marker=NOMINAL_MARKER, label="nominal bitrate"),
+        Line2D([], [], color="k", ls="", marker=ENTROPY_MARKER, label="entropy bitrate"),
+    ]
     fig.legend(handles=handles, loc="upper right", fontsize=8)
     fig.suptitle("bitrate against quality (each point one job)")
     fig.tight_layout()

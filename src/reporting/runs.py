@@ -8,6 +8,7 @@ Layout read (written by src.train and src.evaluate):
   <sweep>/<num>/error.txt                 present when the job failed (last line = the error)
 Everything is optional: a missing or malformed file gives empty cells or a failed row, never an exception.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,8 +20,21 @@ from pathlib import Path
 import yaml
 
 # metrics.jsonl keys that are bookkeeping, not loss terms (prefix match on the part before any '/').
-BOOKKEEPING = ("step", "split", "epoch", "time", "wall", "lr", "steps_per_s", "samples_per_s",
-               "grad_norm", "nonfinite", "skipped", "gpu_mem", "data_time")
+BOOKKEEPING = (
+    "step",
+    "split",
+    "epoch",
+    "time",
+    "wall",
+    "lr",
+    "steps_per_s",
+    "samples_per_s",
+    "grad_norm",
+    "nonfinite",
+    "skipped",
+    "gpu_mem",
+    "data_time",
+)
 CURVE_KEYS = ("loss/total", "mel")
 
 
@@ -212,5 +226,8 @@ def sweep_info(sweep_dir: str | Path) -> dict:
     hydra = (data or {}).get("hydra") or {}
     choices = (hydra.get("runtime") or {}).get("choices") or {}
     params = (hydra.get("sweeper") or {}).get("params") or {}
-    return {"ablation": choices.get("ablation"), "preset": choices.get("preset"),
-            "params": {str(k): str(v) for k, v in params.items()}}
+    return {
+        "ablation": choices.get("ablation"),
+        "preset": choices.get("preset"),
+        "params": {str(k): str(v) for k, v in params.items()},
+    }

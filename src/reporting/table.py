@@ -1,4 +1,5 @@
 """One row per job: swept choices, final training losses, evaluation means; as markdown and CSV."""
+
 from __future__ import annotations
 
 import csv
@@ -62,8 +63,14 @@ class Table:
         cols = ["job", *self.swept, "status", "step"]
         cols += [f"train/{k}" for k in self.train]
         for m in self.metrics:
-            cols += [f"eval/{m}", f"eval/{m}/ci95", f"eval/{m}/n", f"eval/{m}/n_excluded",
-                     f"eval/{m}/codec_failed", f"eval/{m}/vs_best"]
+            cols += [
+                f"eval/{m}",
+                f"eval/{m}/ci95",
+                f"eval/{m}/n",
+                f"eval/{m}/n_excluded",
+                f"eval/{m}/codec_failed",
+                f"eval/{m}/vs_best",
+            ]
         return cols + list(BITRATE_KEYS) + ["collapsed", "error"]
 
 
@@ -73,8 +80,7 @@ def build_table(jobs: list[JobRecord]) -> Table:
     metrics = _ordered({k for j in jobs for k in j.eval_metrics}, METRIC_ORDER)
     rows = []
     for job in jobs:
-        row = {"job": job.name, "status": "ok" if job.ok else "failed", "step": job.step,
-               "error": job.error or ""}
+        row = {"job": job.name, "status": "ok" if job.ok else "failed", "step": job.step, "error": job.error or ""}
         row.update({k: job.choices.get(k, "") for k in swept})
         row.update({f"train/{k}": v for k, v in job.train.items()})
         for name, stats in job.eval_metrics.items():
@@ -125,8 +131,18 @@ def _md_collapsed(flag: bool | None) -> str:
 
 
 def to_markdown(table: Table) -> str:
-    header = ["job", *table.swept, "status", "step", *table.train, *table.metrics,
-              "bitrate (bps)", "entropy bitrate (bps)", "collapsed", "error"]
+    header = [
+        "job",
+        *table.swept,
+        "status",
+        "step",
+        *table.train,
+        *table.metrics,
+        "bitrate (bps)",
+        "entropy bitrate (bps)",
+        "collapsed",
+        "error",
+    ]
     lines = ["| " + " | ".join(_md_cell(h) for h in header) + " |", "|" + "---|" * len(header)]
     for row in table.rows:
         error = row["error"]

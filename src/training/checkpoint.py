@@ -13,6 +13,7 @@ raises CorruptCheckpoint naming the file; src/training/resume.py then falls back
 moves the bad one aside (checkpoints/corrupt-step_...), never deleting it. Manifests written before the
 hashes (a plain list of names) are still read: their files are checked by loading them.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -3,6 +3,7 @@
 The on-disk format and the refusals live in src/training/checkpoint.py and src/training/resume.py; this
 module only connects them to a TrainState, the processes and the RNG streams.
 """
+
 from __future__ import annotations
 
 import logging
@@ -58,14 +59,23 @@ class Checkpointer:
         self._restore_rng(ckpt["rng"], ckpt["state"]["world_size"], state.step)
         if self.acc.is_main_process:  # once per run, not once per process
             truncate_jsonl(self.run_dir / METRICS_FILE, state.step)
-            log.info("resumed from %s at step %d (epoch %d, batch %d)", holder[0], state.step, state.epoch,
-                     state.batch_in_epoch)
+            log.info(
+                "resumed from %s at step %d (epoch %d, batch %d)",
+                holder[0],
+                state.step,
+                state.epoch,
+                state.batch_in_epoch,
+            )
         return holder[0]
 
     def _restore_rng(self, rng, world_size: int, step: int) -> None:
         if rng is not None and world_size == self.acc.num_processes:
             restore_rng(rng)
             return
-        log.warning("checkpoint written by %d process(es), resumed on %d: RNG streams reseeded, so the run "
-                    "continues correctly but not bit-identically", world_size, self.acc.num_processes)
+        log.warning(
+            "checkpoint written by %d process(es), resumed on %d: RNG streams reseeded, so the run "
+            "continues correctly but not bit-identically",
+            world_size,
+            self.acc.num_processes,
+        )
         seed_everything(self.seed + 1000 * step + self.acc.process_index)

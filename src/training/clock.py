@@ -1,4 +1,5 @@
 """When the loop does what: periodic duties, the wall-clock budget (trainer.max_minutes), the progress bar."""
+
 from __future__ import annotations
 
 import time

@@ -10,6 +10,7 @@ one distance matmul per codebook), while the encoder, decoder, head, discriminat
 compile as single graphs: `tests/training/test_compile.py` checks zero graph breaks and no recompilation
 after warm-up on preset=tiny and preset=demo. Figures: docs/speed.md.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -30,8 +31,9 @@ def compile_enabled(setting, device: torch.device) -> bool:
     raise ValueError(f"trainer.compile={setting!r}: use false, true or auto (compile on CUDA only)")
 
 
-def compile_targets(codec: nn.Module, discriminators: Mapping[str, nn.Module],
-                    losses: Mapping[str, nn.Module]) -> dict[str, nn.Module]:
+def compile_targets(
+    codec: nn.Module, discriminators: Mapping[str, nn.Module], losses: Mapping[str, nn.Module]
+) -> dict[str, nn.Module]:
     """-> {name: module} that trainer.compile compiles: codec.encoder/decoder/head, each discriminator,
     each reconstruction loss."""
     targets = {f"codec.{stage}": getattr(codec, stage) for stage in COMPILED_CODEC_STAGES}
@@ -40,9 +42,14 @@ def compile_targets(codec: nn.Module, discriminators: Mapping[str, nn.Module],
     return targets
 
 
-def compile_for_training(codec: nn.Module, discriminators: Mapping[str, nn.Module],
-                         losses: Mapping[str, nn.Module], backend: str = "inductor",
-                         mode: str | None = None, fullgraph: bool = False) -> list[str]:
+def compile_for_training(
+    codec: nn.Module,
+    discriminators: Mapping[str, nn.Module],
+    losses: Mapping[str, nn.Module],
+    backend: str = "inductor",
+    mode: str | None = None,
+    fullgraph: bool = False,
+) -> list[str]:
     """Compile the forwards of `compile_targets(...)` in place (lazily: the first call traces).
     -> the compiled modules' names. `fullgraph=True` turns any graph break into an error (tests)."""
     # SEANet/EnCodec LSTMs: by default Dynamo breaks the graph around every nn.LSTM; traced, they are one op
@@ -58,5 +65,7 @@ def dynamo_counts() -> dict[str, int]:
     after warm-up is a recompilation)."""
     from torch._dynamo.utils import counters
 
-    return {"graph_breaks": int(sum(counters["graph_break"].values())),
-            "graphs": int(counters["stats"]["unique_graphs"])}
+    return {
+        "graph_breaks": int(sum(counters["graph_break"].values())),
+        "graphs": int(counters["stats"]["unique_graphs"]),
+    }

@@ -1,4 +1,5 @@
 """Accelerate set-up: the one place the Accelerator (device, processes, mixed precision) is made."""
+
 from __future__ import annotations
 
 from pathlib import Path

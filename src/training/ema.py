@@ -1,4 +1,5 @@
 """Exponential moving average of model weights (Polyak averaging), used for validation and export."""
+
 from __future__ import annotations
 
 import torch

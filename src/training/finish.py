@@ -1,5 +1,6 @@
 """The end of a run: export codec.safetensors and config.yaml, and write summary.json with each process's
 weight digest (equal digests = the processes stayed in sync)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -39,8 +40,13 @@ def finish_run(acc, run_dir: Path, export_model, config_yaml: str, digest: dict,
     """Collective. export_model: the codec to export (EMA weights when use_ema); digest: this process's
     state_digest; fields: the run's summary values. -> summary (also written to summary.json)."""
     digests = gather_object([digest]) if acc.num_processes > 1 else [digest]
-    summary = {"step": fields["step"], "world_size": acc.num_processes, "rank_digests": digests,
-               "ranks_in_sync": all(d == digests[0] for d in digests), **fields}
+    summary = {
+        "step": fields["step"],
+        "world_size": acc.num_processes,
+        "rank_digests": digests,
+        "ranks_in_sync": all(d == digests[0] for d in digests),
+        **fields,
+    }
     if acc.is_main_process:
         export_model.save(Path(run_dir) / WEIGHTS_FILE)
         write_run_config(acc, run_dir, config_yaml)

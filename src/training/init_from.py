@@ -1,5 +1,6 @@
 """trainer.init_from=<run_dir>: start a new run from another run's weights (fine-tuning, a longer schedule
 from a short one), with a fresh optimizer, schedule and step counter."""
+
 from __future__ import annotations
 
 import logging
@@ -19,14 +20,18 @@ def _load_strict(module: nn.Module, path: Path, what: str) -> None:
     state = load_tensors(path)
     own = module.state_dict()
     missing, unexpected = sorted(set(own) - set(state)), sorted(set(state) - set(own))
-    shapes = [f"{k}: {tuple(state[k].shape)} vs {tuple(own[k].shape)}" for k in sorted(set(own) & set(state))
-              if state[k].shape != own[k].shape]
+    shapes = [
+        f"{k}: {tuple(state[k].shape)} vs {tuple(own[k].shape)}"
+        for k in sorted(set(own) & set(state))
+        if state[k].shape != own[k].shape
+    ]
     if missing or unexpected or shapes:
         raise ValueError(
             f"trainer.init_from: {path} does not fit this run's {what} (a different architecture): "
             f"missing keys {missing[:10]}{' ...' if len(missing) > 10 else ''}, unexpected keys "
             f"{unexpected[:10]}{' ...' if len(unexpected) > 10 else ''}, shape mismatches {shapes[:10]}. "
-            "Compose the same encoder/quantizer/decoder/head (and discriminators) as that run")
+            "Compose the same encoder/quantizer/decoder/head (and discriminators) as that run"
+        )
     module.load_state_dict(state, strict=True)
 
 
@@ -36,8 +41,10 @@ def init_weights_from(run_dir: str | Path, codec: nn.Module, discriminators: nn.
     run_dir = Path(run_dir)
     weights = run_dir / WEIGHTS_FILE
     if not weights.is_file():
-        raise FileNotFoundError(f"trainer.init_from={run_dir}: no {WEIGHTS_FILE} there; give the directory of a "
-                                "finished run (python -m src.train writes it at the end)")
+        raise FileNotFoundError(
+            f"trainer.init_from={run_dir}: no {WEIGHTS_FILE} there; give the directory of a "
+            "finished run (python -m src.train writes it at the end)"
+        )
     _load_strict(codec, weights, "codec")
     if ema is not None:
         ema.shadow.load_state_dict(codec.state_dict())

@@ -1,4 +1,5 @@
 """The per-epoch data loaders of a run, from the built data module (no config is read here)."""
+
 from __future__ import annotations
 
 import torch
@@ -12,8 +13,13 @@ def build_train_loader(dataset, data, sampler, epoch: int, seed: int, pin: bool)
     if hasattr(dataset, "set_epoch"):
         dataset.set_epoch(epoch)
     loader = DataLoader(
-        dataset, batch_size=data.batch_size, sampler=sampler, collate_fn=collate_fn(data),
-        num_workers=data.num_workers, drop_last=True, pin_memory=pin,
+        dataset,
+        batch_size=data.batch_size,
+        sampler=sampler,
+        collate_fn=collate_fn(data),
+        num_workers=data.num_workers,
+        drop_last=True,
+        pin_memory=pin,
         generator=torch.Generator().manual_seed(seed * 7919 + epoch),
     )
     watch = getattr(data, "watch", None)  # names the files replaced at read time (src.data.datasets)
@@ -23,8 +29,7 @@ def build_train_loader(dataset, data, sampler, epoch: int, seed: int, pin: bool)
 def build_eval_loader(dataset, data):
     from torch.utils.data import DataLoader
 
-    return DataLoader(dataset, batch_size=data.batch_size, shuffle=False, collate_fn=collate_fn(data),
-                      num_workers=0)
+    return DataLoader(dataset, batch_size=data.batch_size, shuffle=False, collate_fn=collate_fn(data), num_workers=0)
 
 
 def collate_fn(data):

@@ -1,4 +1,5 @@
 """Run loggers: metrics.jsonl (always), TensorBoard, Weights & Biases (offline unless a key is set)."""
+
 from __future__ import annotations
 
 import json
@@ -67,17 +68,28 @@ class RunLogger:
         import wandb
 
         run = wandb.init(
-            project=wb.get("project", "codeclab"), entity=wb.get("entity"), group=wb.get("group"),
-            tags=list(wb.get("tags") or []), name=wb.get("name") or self.run_dir.name,
-            dir=str(self.run_dir), mode=wandb_mode(wb.get("mode", "auto")),
-            config=flatten_config(config), resume="allow", id=_wandb_id(self.run_dir),
+            project=wb.get("project", "codeclab"),
+            entity=wb.get("entity"),
+            group=wb.get("group"),
+            tags=list(wb.get("tags") or []),
+            name=wb.get("name") or self.run_dir.name,
+            dir=str(self.run_dir),
+            mode=wandb_mode(wb.get("mode", "auto")),
+            config=flatten_config(config),
+            resume="allow",
+            id=_wandb_id(self.run_dir),
         )
         return run
 
     def log(self, step: int, split: str, values: Mapping[str, float]) -> None:
         if not self.active:
             return
-        row = {"step": int(step), "split": split, "time": round(time.time(), 3), **{k: float(v) for k, v in values.items()}}
+        row = {
+            "step": int(step),
+            "split": split,
+            "time": round(time.time(), 3),
+            **{k: float(v) for k, v in values.items()},
+        }
         self._jsonl.write(json.dumps(row) + "\n")
         self._jsonl.flush()
         if self.tb is not None:

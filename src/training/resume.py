@@ -4,6 +4,7 @@ DESIGN.md failure policy: nothing already written is destroyed by a later comman
 holds checkpoints (or an exported codec) is continued from its newest complete checkpoint or refused; a
 corrupt newest checkpoint is named, moved aside and the previous complete one is used.
 """
+
 from __future__ import annotations
 
 import logging
@@ -40,23 +41,31 @@ def check_run_dir(resume, run_dir: str | Path) -> None:
     found, exported = list_checkpoints(run_dir), run_dir / WEIGHTS_FILE
     if not found and not exported.is_file():
         return
-    fix = ("Continue it with trainer.resume=auto, or give the new run a new directory (hydra.run.dir=<new dir>, "
-           "with trainer.resume=<a checkpoints/step_* path> to branch from a checkpoint). Nothing was changed")
+    fix = (
+        "Continue it with trainer.resume=auto, or give the new run a new directory (hydra.run.dir=<new dir>, "
+        "with trainer.resume=<a checkpoints/step_* path> to branch from a checkpoint). Nothing was changed"
+    )
     if not found:
-        raise RunDirInUse(f"{run_dir} already holds an exported {WEIGHTS_FILE} and no checkpoint to continue from: "
-                          f"trainer.resume={resume} would start over and overwrite it. Give the new run a new "
-                          "directory (hydra.run.dir=<new dir>). Nothing was changed")
+        raise RunDirInUse(
+            f"{run_dir} already holds an exported {WEIGHTS_FILE} and no checkpoint to continue from: "
+            f"trainer.resume={resume} would start over and overwrite it. Give the new run a new "
+            "directory (hydra.run.dir=<new dir>). Nothing was changed"
+        )
     held = f"{len(found)} checkpoint(s), the newest {found[-1].name}"
     if is_fresh(resume):
-        raise RunDirInUse(f"{run_dir} already holds a run ({held}): trainer.resume=none would start a new run "
-                          f"there, overwrite {WEIGHTS_FILE}, prune the old checkpoints and mix two runs in "
-                          f"metrics.jsonl. {fix}")
+        raise RunDirInUse(
+            f"{run_dir} already holds a run ({held}): trainer.resume=none would start a new run "
+            f"there, overwrite {WEIGHTS_FILE}, prune the old checkpoints and mix two runs in "
+            f"metrics.jsonl. {fix}"
+        )
     if str(resume) == "auto":
         return
     target = resolve_resume(resume, run_dir)
     if target.resolve() != found[-1].resolve():
-        raise RunDirInUse(f"{run_dir} already holds a run ({held}): resuming there from {target} (not its newest "
-                          f"checkpoint) would replace or prune the newer ones. {fix}")
+        raise RunDirInUse(
+            f"{run_dir} already holds a run ({held}): resuming there from {target} (not its newest "
+            f"checkpoint) would replace or prune the newer ones. {fix}"
+        )
 
 
 def load_resume(resume, run_dir: str | Path, rank: int = 0) -> tuple[Path | None, dict | None]:
@@ -84,5 +93,7 @@ def load_resume(resume, run_dir: str | Path, rank: int = 0) -> tuple[Path | None
                 log.warning("corrupt checkpoint %s (%s): moved aside to %s; trying the previous one", ckpt, err, aside)
             else:
                 log.warning("corrupt checkpoint %s (%s): trying the previous one", ckpt, err)
-    raise CorruptCheckpoint(f"no readable checkpoint in {root}: {'; '.join(errors)}. Start a new run directory, "
-                            "or resume from another run's checkpoint (trainer.resume=<checkpoints/step_* path>)")
+    raise CorruptCheckpoint(
+        f"no readable checkpoint in {root}: {'; '.join(errors)}. Start a new run directory, "
+        "or resume from another run's checkpoint (trainer.resume=<checkpoints/step_* path>)"
+    )

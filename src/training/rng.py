@@ -1,4 +1,5 @@
 """Seeding the python / numpy / torch RNG streams (the streams a checkpoint saves and restores)."""
+
 from __future__ import annotations
 
 import random

@@ -1,4 +1,5 @@
 """Deterministic, resumable sharding of the training set over processes."""
+
 from __future__ import annotations
 
 import torch
@@ -10,8 +11,9 @@ class ResumableShardSampler(Sampler[int]):
     only (every rank sees the same number, so collective ops never wait on a rank that ran out), and
     starts `start_batch` batches into the epoch: a resumed run continues exactly where it stopped."""
 
-    def __init__(self, n_items: int, batch_size: int, rank: int = 0, world_size: int = 1, seed: int = 0,
-                 shuffle: bool = True) -> None:
+    def __init__(
+        self, n_items: int, batch_size: int, rank: int = 0, world_size: int = 1, seed: int = 0, shuffle: bool = True
+    ) -> None:
         self.n, self.batch_size, self.rank, self.world = n_items, batch_size, rank, world_size
         self.seed, self.shuffle = seed, shuffle
         self.epoch, self.start_batch = 0, 0

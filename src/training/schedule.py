@@ -1,5 +1,6 @@
 """Learning-rate schedules (built by src/build/optim.py): linear warm-up, then exponential decay (DAC),
 cosine decay, or a constant rate."""
+
 from __future__ import annotations
 
 import math
@@ -12,8 +13,14 @@ class LRFactor:
     then: exponential gamma**(step - warmup); cosine from 1 to min_lr_ratio over the remaining steps;
     or constant 1."""
 
-    def __init__(self, name: str = "exponential", warmup_steps: int = 0, gamma: float = 0.999996,
-                 min_lr_ratio: float = 0.0, max_steps: int = 1) -> None:
+    def __init__(
+        self,
+        name: str = "exponential",
+        warmup_steps: int = 0,
+        gamma: float = 0.999996,
+        min_lr_ratio: float = 0.0,
+        max_steps: int = 1,
+    ) -> None:
         if name not in SCHEDULES:
             raise ValueError(f"optim.scheduler.name={name!r}: choose one of {SCHEDULES}")
         self.name, self.warmup, self.gamma = name, int(warmup_steps), float(gamma)

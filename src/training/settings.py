@@ -2,6 +2,7 @@
 
 src/build/trainer.py fills both from the composed config; the Trainer never reads a DictConfig.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

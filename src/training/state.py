@@ -4,6 +4,7 @@ derive from it (DAC's State, audiocraft's stateful registry).
 On disk (src/training/checkpoint.py): WEIGHT_SLOTS -> <key>.safetensors, OBJECT_SLOTS -> optim.pt,
 COUNTERS + ema_updates + world_size -> state.json, RNG states -> rng_rank<r>.pt.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -20,11 +21,19 @@ class Slot:
     fallback: str | None = None  # on resume, the key read when `key` is absent (None: required)
 
 
-WEIGHT_SLOTS = (Slot("codec", "codec"), Slot("discriminators", "discriminators"),
-                Slot("ema", "codec_ema", fallback="codec"))  # EMA switched on at resume: starts from the codec
-OBJECT_SLOTS = (Slot("opt_g", "opt_g"), Slot("sched_g", "sched_g"), Slot("opt_d", "opt_d"),
-                Slot("sched_d", "sched_d"), Slot("scaler", "scaler", fallback=""),
-                Slot("balancer", "balancer", fallback=""))  # "": optional, kept as built when absent
+WEIGHT_SLOTS = (
+    Slot("codec", "codec"),
+    Slot("discriminators", "discriminators"),
+    Slot("ema", "codec_ema", fallback="codec"),
+)  # EMA switched on at resume: starts from the codec
+OBJECT_SLOTS = (
+    Slot("opt_g", "opt_g"),
+    Slot("sched_g", "sched_g"),
+    Slot("opt_d", "opt_d"),
+    Slot("sched_d", "sched_d"),
+    Slot("scaler", "scaler", fallback=""),
+    Slot("balancer", "balancer", fallback=""),
+)  # "": optional, kept as built when absent
 COUNTERS = ("step", "epoch", "batch_in_epoch", "nonfinite_run", "nonfinite_total")
 
 
@@ -77,8 +86,10 @@ class TrainState:
                 if key == "":
                     continue
                 if key not in saved:
-                    raise KeyError(f"the checkpoint holds no `{slot.key}` but this run has {slot.field}: resume "
-                                   "with the configuration that wrote it (same discriminators, same optimizers)")
+                    raise KeyError(
+                        f"the checkpoint holds no `{slot.key}` but this run has {slot.field}: resume "
+                        "with the configuration that wrote it (same discriminators, same optimizers)"
+                    )
                 obj.load_state_dict(saved[key])
         state = ckpt["state"]
         for name in COUNTERS:

@@ -1,5 +1,6 @@
 """The train-log window: values summed over the steps since the last log, averaged over the steps and the
 processes when logged (collective), with throughput and learning rates."""
+
 from __future__ import annotations
 
 import time

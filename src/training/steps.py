@@ -1,4 +1,5 @@
 """The two halves of a GAN codec training step. They return losses; only the Trainer calls backward."""
+
 from __future__ import annotations
 
 import contextlib
@@ -67,8 +68,15 @@ def discriminator_step(discs: Mapping[str, nn.Module], adversarial, wav: Tensor,
     return loss, logs
 
 
-def generator_step(out: CodecOutput, wav: Tensor, reconstruction: Mapping[str, nn.Module], weights: LossWeights,
-                   adversarial=None, discs: Mapping[str, nn.Module] | None = None, balancer=None):
+def generator_step(
+    out: CodecOutput,
+    wav: Tensor,
+    reconstruction: Mapping[str, nn.Module],
+    weights: LossWeights,
+    adversarial=None,
+    discs: Mapping[str, nn.Module] | None = None,
+    balancer=None,
+):
     """-> (loss to backpropagate, {term: value}).
 
     Terms: reconstruction losses on (wav_hat, wav); the adversarial terms when `discs` is given (the

@@ -7,6 +7,7 @@ generator is scored by the updated discriminators); then the generator loss. Onl
 The run ends at trainer.max_steps or, when trainer.max_minutes is set, at the first step past that wall-clock
 budget (same final validation, checkpoint and export either way).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -42,8 +43,9 @@ class NonFiniteLossError(RuntimeError):
 
 def _state_field(name: str) -> property:
     """A Trainer attribute that is the TrainState's field `name` (read and write)."""
-    return property(lambda self: getattr(self.state, name), lambda self, v: setattr(self.state, name, v),
-                    doc=f"self.state.{name}")
+    return property(
+        lambda self: getattr(self.state, name), lambda self, v: setattr(self.state, name, v), doc=f"self.state.{name}"
+    )
 
 
 class Trainer:
@@ -61,8 +63,9 @@ class Trainer:
         self.recon, self.adversarial, self.balancer = parts.reconstruction, parts.adversarial, parts.balancer
         self.weights, self.data = parts.weights, parts.data
         self.train_set, self.valid_set = self.data.split("train"), self.data.split("valid")
-        self.sampler = ResumableShardSampler(len(self.train_set), self.data.batch_size, acc.process_index,
-                                             acc.num_processes, settings.seed)
+        self.sampler = ResumableShardSampler(
+            len(self.train_set), self.data.batch_size, acc.process_index, acc.num_processes, settings.seed
+        )
         ema = ModelEMA(parts.ema_model, codec, settings.ema_decay) if parts.ema_model is not None else None
         self.compiled = self._compile(codec, discs)
         # prepare: models (DDP + autocast) and optimizers only. Schedulers are stepped here once per step
@@ -75,12 +78,28 @@ class Trainer:
         if ema is not None:
             ema.to(acc.device)
         seed_everything(settings.seed + acc.process_index)  # per-rank randomness from here on
-        self.state = TrainState(codec=codec, discriminators=discs, opt_g=opt_g, sched_g=parts.sched_g,
-                                opt_d=opt_d, sched_d=parts.sched_d, ema=ema, scaler=acc.scaler,
-                                balancer=self.balancer)
+        self.state = TrainState(
+            codec=codec,
+            discriminators=discs,
+            opt_g=opt_g,
+            sched_g=parts.sched_g,
+            opt_d=opt_d,
+            sched_d=parts.sched_d,
+            ema=ema,
+            scaler=acc.scaler,
+            balancer=self.balancer,
+        )
         self.checkpointer = Checkpointer(acc, self.run_dir, settings.keep_last, settings.seed)
-        self.validator = Validator(acc, self.data, self.valid_set, self.recon, self.run_dir, settings.val_batches,
-                                   settings.val_items, settings.val_metrics)
+        self.validator = Validator(
+            acc,
+            self.data,
+            self.valid_set,
+            self.recon,
+            self.run_dir,
+            settings.val_batches,
+            settings.val_items,
+            settings.val_metrics,
+        )
         seconds_per_step = self.data.batch_size * float(self.data.segment_seconds) * settings.grad_accum_steps
         self.step_log = StepLog(acc, seconds_per_step)
         self.resumed_from: str | None = None
@@ -179,8 +198,15 @@ class Trainer:
                         self.opt_d.step()
                         logs["grad_norm/discriminator"] = norm
                 with frozen(self.discs_raw):
-                    g_loss, terms = generator_step(out, wav, self.recon, self.weights, self.adversarial,
-                                                   self.discs_raw if adversarial else None, self.balancer)
+                    g_loss, terms = generator_step(
+                        out,
+                        wav,
+                        self.recon,
+                        self.weights,
+                        self.adversarial,
+                        self.discs_raw if adversarial else None,
+                        self.balancer,
+                    )
                 if not self._all_finite(g_loss):
                     return None
                 self.acc.backward(g_loss / n)
@@ -196,8 +222,11 @@ class Trainer:
         if self.ema is not None:
             self.ema.update(self.codec_raw)
         logs["grad_norm/generator"] = norm
-        logs["loss/total"] = sum(self.weights.weights[k[5:]] * v for k, v in logs.items()
-                                 if k.startswith("loss/") and k[5:] in self.weights.weights)
+        logs["loss/total"] = sum(
+            self.weights.weights[k[5:]] * v
+            for k, v in logs.items()
+            if k.startswith("loss/") and k[5:] in self.weights.weights
+        )
         return logs
 
     def _after_step(self, logs) -> None:
@@ -209,8 +238,12 @@ class Trainer:
                 self.opt_d.zero_grad(set_to_none=True)
             st.nonfinite_run += 1
             st.nonfinite_total += 1
-            log.warning("step %d: non-finite loss or gradient, step skipped (%d in a row, %d in all)",
-                        st.step, st.nonfinite_run, st.nonfinite_total)
+            log.warning(
+                "step %d: non-finite loss or gradient, step skipped (%d in a row, %d in all)",
+                st.step,
+                st.nonfinite_run,
+                st.nonfinite_total,
+            )
             if st.nonfinite_run >= self.settings.max_nonfinite:
                 raise NonFiniteLossError(
                     f"{st.nonfinite_run} consecutive non-finite steps (trainer.max_nonfinite="
@@ -237,8 +270,11 @@ class Trainer:
             if self.resumed_from is None:
                 init_weights_from(t.init_from, self.codec_raw, self.discs_raw, self.ema)
             elif self.acc.is_main_process:
-                log.info("trainer.init_from=%s ignored: the run continues from its checkpoint %s", t.init_from,
-                         self.resumed_from)
+                log.info(
+                    "trainer.init_from=%s ignored: the run continues from its checkpoint %s",
+                    t.init_from,
+                    self.resumed_from,
+                )
         self.logger = RunLogger(self.run_dir, self.record.logger, self.record.tree, active=self.acc.is_main_process)
         write_run_config(self.acc, self.run_dir, self.record.yaml)
 
@@ -258,12 +294,25 @@ class Trainer:
     def finish(self) -> dict:
         """Export codec.safetensors (EMA weights when use_ema) + config.yaml, and write summary.json."""
         st = self.state
-        fields = {"step": st.step, "nonfinite_skipped": st.nonfinite_total, "resumed_from": self.resumed_from,
-                  "ema": self.ema is not None, "stopped_on": self.stopped_on, "start_step": self.start_step,
-                  "step_seconds": self.step_seconds, "train_seconds": self.train_seconds,
-                  "validation": st.last_validation}
-        summary = finish_run(self.acc, self.run_dir, self.eval_model(), self.record.yaml,
-                             state_digest(self.codec_raw, self.discs_raw), fields)
+        fields = {
+            "step": st.step,
+            "nonfinite_skipped": st.nonfinite_total,
+            "resumed_from": self.resumed_from,
+            "ema": self.ema is not None,
+            "stopped_on": self.stopped_on,
+            "start_step": self.start_step,
+            "step_seconds": self.step_seconds,
+            "train_seconds": self.train_seconds,
+            "validation": st.last_validation,
+        }
+        summary = finish_run(
+            self.acc,
+            self.run_dir,
+            self.eval_model(),
+            self.record.yaml,
+            state_digest(self.codec_raw, self.discs_raw),
+            fields,
+        )
         self.logger.close()
         self.acc.wait_for_everyone()
         return summary
@@ -301,8 +350,13 @@ class Trainer:
                 break
         self.train_seconds = time.perf_counter() - start
         if out_of_time and self.acc.is_main_process:
-            log.info("stopped on the time budget (trainer.max_minutes=%g): step %d of max_steps %d after %.1f s "
-                     "of training", t.max_seconds / 60, self.step, t.max_steps, self.train_seconds)
+            log.info(
+                "stopped on the time budget (trainer.max_minutes=%g): step %d of max_steps %d after %.1f s of training",
+                t.max_seconds / 60,
+                self.step,
+                t.max_steps,
+                self.train_seconds,
+            )
         self.stopped_on = "max_minutes" if out_of_time else "max_steps"
         summary = self.finish()
         if bar is not None:

@@ -1,5 +1,6 @@
 """Validation (loss terms over the valid split, codec metrics on a few clips) and demos
 (reconstructed audio and an input-vs-output spectrogram image). Run on the main process only."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -33,8 +34,13 @@ def check_metrics_available(metrics: Sequence[str]) -> None:
 
 
 @torch.no_grad()
-def validation_losses(codec: nn.Module, loader: DataLoader, reconstruction: Mapping[str, nn.Module],
-                      device: torch.device, max_batches: int | None) -> dict[str, float]:
+def validation_losses(
+    codec: nn.Module,
+    loader: DataLoader,
+    reconstruction: Mapping[str, nn.Module],
+    device: torch.device,
+    max_batches: int | None,
+) -> dict[str, float]:
     """Mean over batches of each reconstruction term and quantizer aux term; padding is masked out."""
     sums: dict[str, float] = {}
     n = 0
@@ -96,8 +102,14 @@ def spectrogram_figure(ref: np.ndarray, est: np.ndarray, sample_rate: int, title
         n_fft = 512 if x.numel() >= 512 else 64
         spec = stft(x, n_fft, n_fft // 4, torch.hann_window(n_fft), "center_full", "reflect").abs()
         db = 20 * torch.log10(spec.clamp_min(1e-5))
-        ax.imshow(db.numpy(), origin="lower", aspect="auto", cmap="magma", vmin=float(db.max()) - 80,
-                  extent=(0, x.numel() / sample_rate, 0, sample_rate / 2))
+        ax.imshow(
+            db.numpy(),
+            origin="lower",
+            aspect="auto",
+            cmap="magma",
+            vmin=float(db.max()) - 80,
+            extent=(0, x.numel() / sample_rate, 0, sample_rate / 2),
+        )
         ax.set_ylabel(f"{name}\nHz")
     axes[-1].set_xlabel("s")
     fig.suptitle(title)

@@ -1,5 +1,6 @@
 """Periodic validation and demos of a run, on the main process, with the model to evaluate (the EMA one when
 there is one); the loss and metric computations themselves live in src/training/validation.py."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,8 +15,17 @@ class Validator:
     reconstruction: the loss terms; val_batches / val_items / val_metrics: conf/trainer's; run_dir: where
     demos/ is written."""
 
-    def __init__(self, acc, data, valid_set, reconstruction, run_dir: Path, val_batches: int | None,
-                 val_items: int, val_metrics: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        acc,
+        data,
+        valid_set,
+        reconstruction,
+        run_dir: Path,
+        val_batches: int | None,
+        val_items: int,
+        val_metrics: tuple[str, ...],
+    ) -> None:
         self.acc, self.data, self.valid_set, self.recon = acc, data, valid_set, reconstruction
         self.run_dir, self.val_batches = Path(run_dir), val_batches
         self.val_items, self.val_metrics = int(val_items), list(val_metrics)

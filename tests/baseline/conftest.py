@@ -1,5 +1,6 @@
 """Shared fixture: a tiny folder corpus of real speech (three eSpeak NG test utterances of the demo
 recipe, 16 kHz), laid out for `data=folder` with a test split."""
+
 from pathlib import Path
 
 import pytest

@@ -1,5 +1,6 @@
 """Opus round trips through the libsndfile in soundfile (and opus-tools when installed): lengths,
 rates, the measured bitrate against the requested one, and the Ogg accounting."""
+
 import shutil
 
 import numpy as np
@@ -82,8 +83,10 @@ def test_opus_tools_missing_is_a_clear_error(monkeypatch):
         OpusTools()
 
 
-@pytest.mark.skipif(shutil.which("opusenc") is None or shutil.which("opusdec") is None,
-                    reason="opus-tools not installed (optional backend)")
+@pytest.mark.skipif(
+    shutil.which("opusenc") is None or shutil.which("opusdec") is None,
+    reason="opus-tools not installed (optional backend)",
+)
 def test_opus_tools_roundtrip(speech_files):
     x = read_audio(speech_files[0], 16000, 1).numpy()
     trip = OpusTools().roundtrip(x, 16000, 8000)

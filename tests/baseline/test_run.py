@@ -1,5 +1,6 @@
 """`python -m src.baseline` end to end on a tiny real-speech split: decoded files, metrics.json schema,
 the cache (reused for the same inputs, recomputed when an input changes) and `out=` handling."""
+
 import csv
 import json
 
@@ -89,8 +90,25 @@ def test_command_line_entry_point_runs_in_a_fresh_process(repo_root, speech_root
     import sys
 
     out = cache.parent / "cli"
-    done = subprocess.run([sys.executable, "-m", "src.baseline", "codec=opus", "bitrate=6000", "data=folder",
-                           f"data.root={speech_root}", "max_items=1", "metrics.names=[stoi]", "num_workers=0",
-                           f"out={out}"], cwd=repo_root, capture_output=True, text=True, timeout=300, check=False)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "src.baseline",
+            "codec=opus",
+            "bitrate=6000",
+            "data=folder",
+            f"data.root={speech_root}",
+            "max_items=1",
+            "metrics.names=[stoi]",
+            "num_workers=0",
+            f"out={out}",
+        ],
+        cwd=repo_root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads((out / "eval" / "metrics.json").read_text())["metrics"]["stoi"]["n"] == 1

@@ -1,5 +1,6 @@
 """The comparison table: one row per metrics.json (a learned codec's and Opus runs'), and a clear
 error naming a missing file."""
+
 import json
 
 import numpy as np
@@ -29,10 +30,12 @@ def _codec_run(tmp_path, speech_files):
 def _opus_run(tmp_path, speech_files, bitrate, codec_rows):
     import soundfile as sf
 
-    trip = SndfileOpus().roundtrip(sf.read(str(speech_files[0]), dtype="float32", always_2d=True)[0].T,
-                                   16000, bitrate)
-    bitrate_section = {"bitrate_nominal": float(bitrate), "codec": "opus",
-                       **measure([trip.data], sf.info(str(speech_files[0])).duration)}
+    trip = SndfileOpus().roundtrip(sf.read(str(speech_files[0]), dtype="float32", always_2d=True)[0].T, 16000, bitrate)
+    bitrate_section = {
+        "bitrate_nominal": float(bitrate),
+        "codec": "opus",
+        **measure([trip.data], sf.info(str(speech_files[0])).duration),
+    }
     out = tmp_path / f"opus-{bitrate}"
     result = write_outputs(out / "eval", codec_rows, NAMES, bitrate_section, {"baseline": {"backend": "libsndfile"}})
     (out / "eval" / "metrics.json").write_text(json.dumps(result))

@@ -1,4 +1,5 @@
 """`python -m src.bench codes`: code usage and bottleneck statistics over training (src/benchmarks/codes.py)."""
+
 import json
 import math
 
@@ -31,8 +32,18 @@ def test_usage_counts_distinct_codes_and_entropy():
 def test_bench_codes_records_every_log_point(tmp_path, quantizer):
     out = tmp_path / "codes.json"
     extra = ["quantizer.n_codebooks=2", "quantizer.codebook_size=16"] if quantizer == "dac_rvq" else []
-    result = main(["steps=2", "log_every=1", "probe_items=2", "probe_seconds=0.25", f"out={out}",
-                   *TOY_OVERRIDES, f"quantizer={quantizer}", *extra])
+    result = main(
+        [
+            "steps=2",
+            "log_every=1",
+            "probe_items=2",
+            "probe_seconds=0.25",
+            f"out={out}",
+            *TOY_OVERRIDES,
+            f"quantizer={quantizer}",
+            *extra,
+        ]
+    )
     rows = json.loads(out.read_text())["rows"]
     assert [r["step"] for r in rows] == [0, 1, 2] and result["summary"][-1]["step"] == 2
     for row in rows:

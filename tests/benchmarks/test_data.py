@@ -8,8 +8,9 @@ from src.benchmarks import data as bench
 @pytest.mark.slow  # three fresh interpreters per folder size
 def test_bench_data_writes_its_figures(tmp_path):
     out = tmp_path / "data.json"
-    result = bench.main(["files=30", "seconds=2", "big_files=40", "big_seconds=0.3", "crops=5",
-                         f"dir={tmp_path}", f"out={out}"])
+    result = bench.main(
+        ["files=30", "seconds=2", "big_files=40", "big_seconds=0.3", "crops=5", f"dir={tmp_path}", f"out={out}"]
+    )
     assert json.loads(out.read_text()) == json.loads(json.dumps(result))
     small, big = result["index"]["30x2s"], result["index"]["40x0.3s"]
     assert small["hours"] == pytest.approx(60 / 3600) and "full_decode_s" in small

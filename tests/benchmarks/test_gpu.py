@@ -1,4 +1,5 @@
 """`python -m src.bench gpu` runs on CPU at tiny sizes (device=cpu), with its JSON."""
+
 import json
 
 import pytest

@@ -1,4 +1,5 @@
 """`python -m src.bench parity` at tiny widths: same weights on both sides, the JSON schema, the table."""
+
 import importlib.util
 import json
 
@@ -10,8 +11,9 @@ from src.benchmarks.official import copy_by_order
 from src.benchmarks.pairs import TINY, build_pair
 
 MISSING = [m for m in ("dac", "encodec", "vocos") if importlib.util.find_spec(m) is None]
-pytestmark = pytest.mark.skipif(bool(MISSING), reason=f"official packages not installed (the `bench` "
-                                f"extra, --no-deps): {MISSING}")
+pytestmark = pytest.mark.skipif(
+    bool(MISSING), reason=f"official packages not installed (the `bench` extra, --no-deps): {MISSING}"
+)
 
 
 @pytest.mark.parametrize("name", sorted(TINY))
@@ -32,8 +34,17 @@ def test_copy_by_order_refuses_mismatch():
 
 def test_bench_writes_json(tmp_path):
     out = tmp_path / "parity.json"
-    result = parity.main(["presets=dac_16khz,vocos", "modes=eager,bf16", "repeats=1", "size=tiny",
-                          "seconds=0.25", "batch=2", f"out={out}"])
+    result = parity.main(
+        [
+            "presets=dac_16khz,vocos",
+            "modes=eager,bf16",
+            "repeats=1",
+            "size=tiny",
+            "seconds=0.25",
+            "batch=2",
+            f"out={out}",
+        ]
+    )
     assert json.loads(out.read_text()) == json.loads(json.dumps(result))
     assert set(result["same_weights_max_diff"]) == set(result["inference_rtf"]) == {"dac_16khz", "vocos"}
     for rtf in result["inference_rtf"].values():

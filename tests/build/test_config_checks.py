@@ -1,6 +1,7 @@
 """The whole training config is checked at start-up, before anything is built or trained; each error
 names its key (issue 11, defects 3 and 8: errors that waited for the first validation or checkpoint, and
 raw tracebacks naming no key)."""
+
 import logging
 import math
 import os
@@ -90,15 +91,23 @@ def test_export_only_mode_is_explicit_and_loud(tmp_path, caplog):
 
 def _cli(*overrides: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "OMP_NUM_THREADS": "1", "HYDRA_FULL_ERROR": "0"}
-    return subprocess.run([sys.executable, "-m", "src.train", *overrides], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=300, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "src.train", *overrides],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
 
 def test_the_cli_names_every_bad_key_without_a_traceback(tmp_path):
     """Issue 11's raw tracebacks (ValueError from int(), ZeroDivisionError, AttributeError on a bool, torch's
     "Invalid learning rate") in one command: one message listing each key, exit status 1, nothing trained."""
-    done = _cli(*cli_args(tmp_path, "trainer.max_steps=abc", "data.batch_size=0", "optim.generator.lr=-1",
-                          "logger.wandb=false"))
+    done = _cli(
+        *cli_args(tmp_path, "trainer.max_steps=abc", "data.batch_size=0", "optim.generator.lr=-1", "logger.wandb=false")
+    )
     assert done.returncode == 1
     for key in ("trainer.max_steps='abc'", "data.batch_size=0", "optim.generator.lr=-1"):
         assert key in done.stderr, done.stderr[-3000:]

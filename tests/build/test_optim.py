@@ -1,4 +1,5 @@
 """conf/optim's `_partial_` optimizer configs: built through the allowlist, the same AdamW as before."""
+
 import pytest
 import torch
 from omegaconf import OmegaConf

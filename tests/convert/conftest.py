@@ -1,6 +1,7 @@
 """Fixtures for the converter tests: the official packages (skipped with a reason when absent, imported
 with tests/convert/stubs.py's stand-ins for audiotools / argbind / torchaudio: DAC, EnCodec; or with
 tests/convert/official.py's per-test stubs: Vocos, Oobleck) and a demo-corpus clip."""
+
 from __future__ import annotations
 
 import importlib.util

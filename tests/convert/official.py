@@ -1,5 +1,6 @@
 """Test-only stand-ins for imports the official packages make but their model paths never call (torchaudio,
 alias_free_torch, k_diffusion, einops_exts), and a demo clip. The official models themselves are real."""
+
 from __future__ import annotations
 
 import importlib
@@ -54,14 +55,28 @@ class MelSpectrogram(nn.Module):
         self.win_length, self.hop_length, self.n_fft, self.center = n_fft, hop_length, n_fft, center
 
     def forward(self, audio):
-        spec = torch.stft(audio, self.n_fft, self.hop_length, window=self.spectrogram.window,
-                          center=self.center, pad_mode="reflect", return_complex=True).abs()
+        spec = torch.stft(
+            audio,
+            self.n_fft,
+            self.hop_length,
+            window=self.spectrogram.window,
+            center=self.center,
+            pad_mode="reflect",
+            return_complex=True,
+        ).abs()
         return (spec.transpose(-1, -2) @ self.mel_scale.fb).transpose(-1, -2)
 
 
-STUBBED = ("torchaudio", "torchaudio.transforms", "torchaudio.functional", "torchaudio.functional.functional",
-           "alias_free_torch", "k_diffusion",
-           "einops_exts", "audiotools")
+STUBBED = (
+    "torchaudio",
+    "torchaudio.transforms",
+    "torchaudio.functional",
+    "torchaudio.functional.functional",
+    "alias_free_torch",
+    "k_diffusion",
+    "einops_exts",
+    "audiotools",
+)
 
 
 OFFICIAL_PACKAGES = ("vocos", "stable_audio_tools")
@@ -117,5 +132,4 @@ def require(package: str) -> None:
     import importlib.util
 
     if importlib.util.find_spec(package) is None:
-        pytest.skip(f"the interop extra ({package}, installed --no-deps) is not installed",
-                    allow_module_level=True)
+        pytest.skip(f"the interop extra ({package}, installed --no-deps) is not installed", allow_module_level=True)

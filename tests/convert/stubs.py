@@ -4,6 +4,7 @@ descript-audio-codec imports audiotools and argbind at package import (for its C
 encodec imports torchaudio in its file utilities. The model classes use none of them, so plain stand-ins
 in sys.modules let the real model code run; the stand-ins are removed again afterwards.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -17,7 +18,7 @@ from torch import nn
 
 def _argbind() -> types.ModuleType:
     mod = types.ModuleType("argbind")
-    mod.bind = lambda *a, **k: (lambda fn: fn)  # a decorator that leaves the CLI function as it is
+    mod.bind = lambda *a, **k: lambda fn: fn  # a decorator that leaves the CLI function as it is
     return mod
 
 

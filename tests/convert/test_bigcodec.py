@@ -3,6 +3,7 @@ name and shape from its code and config (Aria-K-Alethia/BigCodec: vq/codec_encod
 vq/module.py, config/model/default.yaml). Key coverage and shapes are tested; no numeric comparison is
 possible without the official modules. The anti-aliasing filter values are codeclab's own (the test checks
 that a wrong one is refused, not that codeclab's formula matches BigVGAN's)."""
+
 from __future__ import annotations
 
 import pytest
@@ -24,18 +25,29 @@ def wn(prefix: str, out_c: int, in_c: int, k: int, transpose: bool = False, bias
 
 def act(prefix: str, c: int) -> dict:
     """Activation1d(SnakeBeta(c, alpha_logscale=True)) with its fixed filters."""
-    return {f"{prefix}.act.alpha": torch.randn(c), f"{prefix}.act.beta": torch.randn(c),
-            f"{prefix}.upsample.filter": FILTER.clone(), f"{prefix}.downsample.lowpass.filter": FILTER.clone()}
+    return {
+        f"{prefix}.act.alpha": torch.randn(c),
+        f"{prefix}.act.beta": torch.randn(c),
+        f"{prefix}.upsample.filter": FILTER.clone(),
+        f"{prefix}.downsample.lowpass.filter": FILTER.clone(),
+    }
 
 
 def res(prefix: str, c: int) -> dict:
-    return (act(f"{prefix}.block.0", c) | wn(f"{prefix}.block.1", c, c, 7) | act(f"{prefix}.block.2", c)
-            | wn(f"{prefix}.block.3", c, c, 1))
+    return (
+        act(f"{prefix}.block.0", c)
+        | wn(f"{prefix}.block.1", c, c, 7)
+        | act(f"{prefix}.block.2", c)
+        | wn(f"{prefix}.block.3", c, c, 1)
+    )
 
 
 def lstm(prefix: str, c: int, layers: int = 2) -> dict:
-    return {f"{prefix}.lstm.{name}_l{i}": torch.randn(4 * c, c) if name.startswith("weight") else torch.randn(4 * c)
-            for i in range(layers) for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}
+    return {
+        f"{prefix}.lstm.{name}_l{i}": torch.randn(4 * c, c) if name.startswith("weight") else torch.randn(4 * c)
+        for i in range(layers)
+        for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+    }
 
 
 def codec_encoder() -> dict:
@@ -49,13 +61,15 @@ def codec_encoder() -> dict:
 
 
 def codec_decoder() -> dict:
-    out = {"quantizer.layers.0.in_proj.weight_g": torch.randn(8, 1),
-           "quantizer.layers.0.in_proj.weight_v": torch.randn(8, 1024),
-           "quantizer.layers.0.in_proj.bias": torch.randn(8),
-           "quantizer.layers.0.out_proj.weight_g": torch.randn(1024, 1),
-           "quantizer.layers.0.out_proj.weight_v": torch.randn(1024, 8),
-           "quantizer.layers.0.out_proj.bias": torch.randn(1024),
-           "quantizer.layers.0._codebook.weight": torch.randn(8192, 8)}
+    out = {
+        "quantizer.layers.0.in_proj.weight_g": torch.randn(8, 1),
+        "quantizer.layers.0.in_proj.weight_v": torch.randn(8, 1024),
+        "quantizer.layers.0.in_proj.bias": torch.randn(8),
+        "quantizer.layers.0.out_proj.weight_g": torch.randn(1024, 1),
+        "quantizer.layers.0.out_proj.weight_v": torch.randn(1024, 8),
+        "quantizer.layers.0.out_proj.bias": torch.randn(1024),
+        "quantizer.layers.0._codebook.weight": torch.randn(8192, 8),
+    }
     out |= wn("model.0", 1536, 1024, 7) | lstm("model.1", 1536)
     for i, stride in enumerate([5, 5, 2, 2, 2]):
         inp, outp = 1536 // 2**i, 1536 // 2 ** (i + 1)
@@ -77,7 +91,9 @@ def test_bigcodec_keys_and_shapes(tmp_path):
     codec = build_codec(compose_train_config(["preset=bigcodec", *converted.overrides]))
     codec.load_state_dict(converted.codec_state, strict=True)  # every key, every shape
     # the values arrive where they should: a weight-normed Linear became a 1x1 conv, SnakeBeta (C,) -> (1, C, 1)
-    assert torch.equal(codec.quantizer.layers[0].codebook.weight, ckpt["generator"]["quantizer.layers.0._codebook.weight"])
+    assert torch.equal(
+        codec.quantizer.layers[0].codebook.weight, ckpt["generator"]["quantizer.layers.0._codebook.weight"]
+    )
     got = converted.codec_state["head.act.act.alpha"]
     assert torch.equal(got.flatten(), ckpt["generator"]["model.7.act.alpha"]) and got.shape == (1, 48, 1)
 

@@ -1,4 +1,5 @@
 """`python -m src.convert` / `python -m src.export` as processes: argument errors name the fix."""
+
 from __future__ import annotations
 
 import subprocess
@@ -11,15 +12,17 @@ from src.export.registry import EXPORTERS
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", *args], check=False, capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run([sys.executable, "-m", *args], check=False, capture_output=True, text=True, timeout=300)
 
 
-@pytest.mark.parametrize("args, message", [
-    (("src.convert", "source=nope", "checkpoint=x.pth", "out=y"), "source=nope is unknown; choose one of"),
-    (("src.convert", "source=dac"), "missing checkpoint=, out="),
-    (("src.export", "format=dac", "run_dir=r", "outt=z"), "unknown argument 'outt=z'"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("src.convert", "source=nope", "checkpoint=x.pth", "out=y"), "source=nope is unknown; choose one of"),
+        (("src.convert", "source=dac"), "missing checkpoint=, out="),
+        (("src.export", "format=dac", "run_dir=r", "outt=z"), "unknown argument 'outt=z'"),
+    ],
+)
 def test_cli_argument_errors(args, message):
     proc = run(*args)
     assert proc.returncode != 0 and message in proc.stderr

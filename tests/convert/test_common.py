@@ -1,4 +1,5 @@
 """src/convert/common.py: weights_only loading, key checks, weight-norm split/fold."""
+
 from __future__ import annotations
 
 import pytest
@@ -42,7 +43,7 @@ def test_weight_norm_split_and_fold_round_trip(layer):
     expected = {f"conv.{k}": v for k, v in normed.state_dict().items()}
     split = split_weight_norm(plain, expected)
     assert set(split) == set(expected)
-    normed.load_state_dict({k[len("conv."):]: v for k, v in split.items()})
+    normed.load_state_dict({k[len("conv.") :]: v for k, v in split.items()})
     torch.testing.assert_close(normed.weight, plain["conv.weight"], rtol=0, atol=1e-6)
     folded = fold_weight_norm(split)
     torch.testing.assert_close(folded["conv.weight"], plain["conv.weight"], rtol=0, atol=1e-6)

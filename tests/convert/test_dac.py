@@ -1,4 +1,5 @@
 """Official DAC (descript-audio-codec) at random init -> weights.pth -> src.convert -> same codes and audio."""
+
 from __future__ import annotations
 
 import pytest
@@ -19,8 +20,15 @@ KWARGS = {  # descript-audio-codec conf/final/*.yml, as the released weights' me
 
 
 def official_checkpoint(dac_pkg, sample_rate: int, path):
-    kwargs = {"encoder_dim": 64, "decoder_dim": 1536, "codebook_size": 1024, "codebook_dim": 8,
-              "quantizer_dropout": 0.5, "sample_rate": sample_rate, **KWARGS[sample_rate]}
+    kwargs = {
+        "encoder_dim": 64,
+        "decoder_dim": 1536,
+        "codebook_size": 1024,
+        "codebook_dim": 8,
+        "quantizer_dropout": 0.5,
+        "sample_rate": sample_rate,
+        **KWARGS[sample_rate],
+    }
     torch.manual_seed(sample_rate)
     model = dac_pkg.DAC(**kwargs).eval()
     torch.save({"state_dict": model.state_dict(), "metadata": {"kwargs": kwargs}}, path)

@@ -1,5 +1,6 @@
 """Official EnCodec 24 kHz (the `encodec` package) at random init -> state dict -> src.convert -> same codes
 and audio."""
+
 from __future__ import annotations
 
 import pytest
@@ -52,8 +53,11 @@ def test_encodec_key_mismatch_lists_keys(encodec24, tmp_path):
     state.pop("decoder.model.1.lstm.bias_hh_l1")
     state["quantizer.vq.layers.40._codebook.embed"] = torch.zeros(2, 2)
     torch.save(state, tmp_path / "bad.th")
-    with pytest.raises(KeyMismatchError, match=r"(?s)leftover.*quantizer\.layers\.40\.codebook\.embed.*"
-                                               r"missing.*decoder\.model\.1\.lstm\.bias_hh_l1"):
+    with pytest.raises(
+        KeyMismatchError,
+        match=r"(?s)leftover.*quantizer\.layers\.40\.codebook\.embed.*"
+        r"missing.*decoder\.model\.1\.lstm\.bias_hh_l1",
+    ):
         convert(tmp_path / "bad.th")
 
 

@@ -1,4 +1,5 @@
 """transformers DacModel at random init -> save_pretrained -> src.convert source=hf_dac -> same codes, audio."""
+
 from __future__ import annotations
 
 import json
@@ -13,8 +14,13 @@ from tests.convert.conftest import assert_same, demo_clip, random_audio
 
 
 def hf_dac16(transformers_pkg, out):
-    config = transformers_pkg.DacConfig(downsampling_ratios=[2, 4, 5, 8], upsampling_ratios=[8, 5, 4, 2],
-                                        n_codebooks=12, sampling_rate=16000, hop_length=320)
+    config = transformers_pkg.DacConfig(
+        downsampling_ratios=[2, 4, 5, 8],
+        upsampling_ratios=[8, 5, 4, 2],
+        n_codebooks=12,
+        sampling_rate=16000,
+        hop_length=320,
+    )
     torch.manual_seed(16)
     model = transformers_pkg.DacModel(config).eval()
     model.save_pretrained(out)
@@ -49,9 +55,21 @@ def test_hf_dac16_codes_and_waveform_match(transformers_pkg, tmp_path):
 
 
 def test_hf_dac_unknown_config_is_refused(tmp_path):
-    (tmp_path / "config.json").write_text(json.dumps({
-        "model_type": "dac", "encoder_hidden_size": 64, "downsampling_ratios": [2, 4, 8, 8],
-        "decoder_hidden_size": 1024, "upsampling_ratios": [8, 8, 4, 2], "n_codebooks": 9,
-        "codebook_size": 1024, "codebook_dim": 8, "sampling_rate": 44100, "hidden_size": 1024}))
+    (tmp_path / "config.json").write_text(
+        json.dumps(
+            {
+                "model_type": "dac",
+                "encoder_hidden_size": 64,
+                "downsampling_ratios": [2, 4, 8, 8],
+                "decoder_hidden_size": 1024,
+                "upsampling_ratios": [8, 8, 4, 2],
+                "n_codebooks": 9,
+                "codebook_size": 1024,
+                "codebook_dim": 8,
+                "sampling_rate": 44100,
+                "hidden_size": 1024,
+            }
+        )
+    )
     with pytest.raises(ValueError, match="match no codeclab preset"):
         convert(tmp_path)

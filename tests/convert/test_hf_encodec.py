@@ -1,5 +1,6 @@
 """transformers EncodecModel at random init -> save_pretrained -> src.convert source=hf_encodec -> same
 codes and audio."""
+
 from __future__ import annotations
 
 import json
@@ -30,7 +31,8 @@ def test_hf_encodec_codes_and_waveform_match(transformers_pkg, tmp_path):
 
 
 def test_hf_encodec_other_config_names_the_keys(tmp_path):
-    (tmp_path / "config.json").write_text(json.dumps({"model_type": "encodec", "sampling_rate": 48000,
-                                                      "audio_channels": 2}))
+    (tmp_path / "config.json").write_text(
+        json.dumps({"model_type": "encodec", "sampling_rate": 48000, "audio_channels": 2})
+    )
     with pytest.raises(ValueError, match=r"sampling_rate=48000 vs 24000.*audio_channels=2 vs 1"):
         convert(tmp_path)

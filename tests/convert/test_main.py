@@ -1,4 +1,5 @@
 """src.convert.__main__.write_run_dir: the run directory a converter's result becomes."""
+
 from __future__ import annotations
 
 import json
@@ -17,8 +18,9 @@ from src.convert.common import KeyMismatchError
 def tiny_checkpoint(**changes) -> ConvertedCheckpoint:
     cfg = compose_train_config(["preset=tiny"])
     codec, discs = build_codec(cfg), build_discriminators(cfg)
-    return ConvertedCheckpoint("tiny", [], codec.state_dict(), discs.state_dict(),
-                               {"format": "test", "file": "tiny.pth"}, **changes)
+    return ConvertedCheckpoint(
+        "tiny", [], codec.state_dict(), discs.state_dict(), {"format": "test", "file": "tiny.pth"}, **changes
+    )
 
 
 def test_run_dir_loads_with_the_same_weights_and_discriminators(tmp_path):

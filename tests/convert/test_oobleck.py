@@ -1,5 +1,6 @@
 """stable-audio-tools Oobleck VAE -> codeclab: the official AudioAutoencoder at random init, saved as an
 unwrapped checkpoint + model_config.json, converted, compared (stable-audio-tools, installed --no-deps)."""
+
 from __future__ import annotations
 
 import copy
@@ -23,11 +24,22 @@ def vae_config(channels=128, c_mults=(1, 2, 4, 8, 16), strides=(2, 4, 4, 8, 8), 
     hop = 1
     for s in strides:
         hop *= s
-    return {"model_type": "autoencoder", "sample_rate": 44100, "audio_channels": 2, "model": {
-        "encoder": {"type": "oobleck", "config": {"in_channels": 2, "latent_dim": 2 * latent, **common}},
-        "decoder": {"type": "oobleck", "config": {"out_channels": 2, "latent_dim": latent,
-                                                  "final_tanh": False, **common}},
-        "bottleneck": {"type": "vae"}, "latent_dim": latent, "downsampling_ratio": hop, "io_channels": 2}}
+    return {
+        "model_type": "autoencoder",
+        "sample_rate": 44100,
+        "audio_channels": 2,
+        "model": {
+            "encoder": {"type": "oobleck", "config": {"in_channels": 2, "latent_dim": 2 * latent, **common}},
+            "decoder": {
+                "type": "oobleck",
+                "config": {"out_channels": 2, "latent_dim": latent, "final_tanh": False, **common},
+            },
+            "bottleneck": {"type": "vae"},
+            "latent_dim": latent,
+            "downsampling_ratio": hop,
+            "io_channels": 2,
+        },
+    }
 
 
 SMALL = {"channels": 16, "c_mults": (1, 2, 4), "strides": (2, 4, 8), "latent": 8}
@@ -52,15 +64,18 @@ def build_converted(converted):
 def compare(official, codec, wav) -> dict:
     """Latents (the encoder's mean and scale) and the waveform decoded from the mean, official vs ours."""
     with torch.no_grad():
-        pre = official.encode(wav, skip_bottleneck=True)        # (B, 2D, F)
+        pre = official.encode(wav, skip_bottleneck=True)  # (B, 2D, F)
         mean = pre.chunk(2, dim=1)[0]
         ref = official.decode(mean)
-        latents = codec.encode(wav)                            # eval: the VAE mean
+        latents = codec.encode(wav)  # eval: the VAE mean
         ours = codec.decode(latents)
         enc = codec.encoder(wav)
     assert ours.shape == ref.shape == wav.shape
-    return {"latent": (enc - pre).abs().max().item(), "mean": (latents - mean).abs().max().item(),
-            "wav": (ours - ref).abs().max().item()}
+    return {
+        "latent": (enc - pre).abs().max().item(),
+        "mean": (latents - mean).abs().max().item(),
+        "wav": (ours - ref).abs().max().item(),
+    }
 
 
 def test_oobleck_small_matches_official(official_imports, tmp_path):
@@ -94,8 +109,11 @@ def test_oobleck_pretransform_and_bad_keys(official_imports, tmp_path):
 
     config = vae_config(**SMALL)
     official = official_oobleck(official_imports, tmp_path / "a", config)
-    full = {"model_type": "diffusion_cond", "sample_rate": 44100, "model": {
-        "pretransform": {"type": "autoencoder", "config": copy.deepcopy(config["model"])}}}
+    full = {
+        "model_type": "diffusion_cond",
+        "sample_rate": 44100,
+        "model": {"pretransform": {"type": "autoencoder", "config": copy.deepcopy(config["model"])}},
+    }
     state = {f"pretransform.model.{k}": v for k, v in official.state_dict().items()}
     state["model.model.transformer.weight"] = torch.zeros(2)  # the DiT's weights: not the codec's
     (tmp_path / "b").mkdir()

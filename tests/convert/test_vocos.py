@@ -1,5 +1,6 @@
 """Vocos (mel) checkpoint -> codeclab: the official module at random init, saved as the Hugging Face repo
 is laid out, converted, and compared sample for sample (the `vocos` package, installed --no-deps)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -17,13 +18,18 @@ pytest.importorskip("librosa", reason="librosa builds the test's torchaudio mel 
 
 # charactr/vocos-mel-24khz's config.yaml (the published mel Vocos)
 VOCOS_CONFIG = {
-    "feature_extractor": {"class_path": "vocos.feature_extractors.MelSpectrogramFeatures",
-                          "init_args": {"sample_rate": 24000, "n_fft": 1024, "hop_length": 256,
-                                        "n_mels": 100, "padding": "center"}},
-    "backbone": {"class_path": "vocos.models.VocosBackbone",
-                 "init_args": {"input_channels": 100, "dim": 512, "intermediate_dim": 1536, "num_layers": 8}},
-    "head": {"class_path": "vocos.heads.ISTFTHead",
-             "init_args": {"dim": 512, "n_fft": 1024, "hop_length": 256, "padding": "same"}},
+    "feature_extractor": {
+        "class_path": "vocos.feature_extractors.MelSpectrogramFeatures",
+        "init_args": {"sample_rate": 24000, "n_fft": 1024, "hop_length": 256, "n_mels": 100, "padding": "center"},
+    },
+    "backbone": {
+        "class_path": "vocos.models.VocosBackbone",
+        "init_args": {"input_channels": 100, "dim": 512, "intermediate_dim": 1536, "num_layers": 8},
+    },
+    "head": {
+        "class_path": "vocos.heads.ISTFTHead",
+        "init_args": {"dim": 512, "n_fft": 1024, "hop_length": 256, "padding": "same"},
+    },
 }
 
 
@@ -56,8 +62,8 @@ def test_vocos_matches_official(official_imports, tmp_path):
     for wav in (0.3 * torch.randn(2, 1, 40 * 256, generator=gen), demo_clip(24000, 1)):
         wav = wav[..., : wav.shape[-1] // 256 * 256]  # both pad a ragged end differently; see the docs
         with torch.no_grad():
-            ref = official(wav[:, 0])                          # (B, (F + 1) * hop)
-            ours = codec.decode(codec.encode(wav))[:, 0]       # (B, (F + 1) * hop) with encoder.last_frame
+            ref = official(wav[:, 0])  # (B, (F + 1) * hop)
+            ours = codec.decode(codec.encode(wav))[:, 0]  # (B, (F + 1) * hop) with encoder.last_frame
             feats = official.feature_extractor(wav[:, 0])
         assert ours.shape == ref.shape
         assert (codec.encode(wav) - feats).abs().max() < 1e-4  # log-mel, float32 STFT rounding
@@ -75,8 +81,9 @@ def test_vocos_refuses_bad_checkpoints(official_imports, tmp_path):
     torch.save(state, tmp_path / "v" / "pytorch_model.bin")
     with pytest.raises(ValueError, match="missing.*decoder.final_layer_norm.bias.*left over.*decoder.extra.weight"):
         convert(tmp_path / "v")
-    encodec_config = dict(VOCOS_CONFIG, feature_extractor={
-        "class_path": "vocos.feature_extractors.EncodecFeatures", "init_args": {}})
+    encodec_config = dict(
+        VOCOS_CONFIG, feature_extractor={"class_path": "vocos.feature_extractors.EncodecFeatures", "init_args": {}}
+    )
     (tmp_path / "v" / "config.yaml").write_text(yaml.safe_dump(encodec_config))
     with pytest.raises(ValueError, match="config.yaml.*mel Vocos"):
         convert(tmp_path / "v")

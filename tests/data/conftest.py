@@ -1,4 +1,5 @@
 """Shared fixture: a folder of good and bad audio files (tiny: a few seconds in all)."""
+
 from pathlib import Path
 
 import numpy as np

@@ -46,8 +46,12 @@ def test_native_read_keeps_rate_and_channels(audio_folder):
 
 @pytest.mark.parametrize(
     "name, error",
-    [("bad/unreadable.wav", UnreadableAudio), ("bad/empty.wav", EmptyAudio),
-     ("bad/nan.wav", NonFiniteAudio), ("bad/missing.wav", MissingAudio)],
+    [
+        ("bad/unreadable.wav", UnreadableAudio),
+        ("bad/empty.wav", EmptyAudio),
+        ("bad/nan.wav", NonFiniteAudio),
+        ("bad/missing.wav", MissingAudio),
+    ],
 )
 def test_bad_files_raise_typed_errors_with_reason(audio_folder, name, error):
     with pytest.raises(error) as info:

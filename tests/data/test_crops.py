@@ -1,4 +1,5 @@
 """Training files found bad when read: skipped, named once, replaced deterministically; resume is bitwise."""
+
 from pathlib import Path
 
 import numpy as np
@@ -22,8 +23,9 @@ def corrupt_flac(path: Path, seconds: float = 1.0) -> None:
     sf.write(path, tone(500, seconds, 16000), 16000)
     data = bytearray(path.read_bytes())
     first_frame = data.find(b"\xff\xf8")  # FLAC frame sync: metadata ends here
-    data[first_frame + 2 :] = np.random.default_rng(0).integers(0, 256, len(data) - first_frame - 2,
-                                                                 dtype=np.uint8).tobytes()
+    data[first_frame + 2 :] = (
+        np.random.default_rng(0).integers(0, 256, len(data) - first_frame - 2, dtype=np.uint8).tobytes()
+    )
     path.write_bytes(bytes(data))
 
 
@@ -89,8 +91,9 @@ def test_truncated_flac_is_found_when_read(tmp_path):
     sf.write(path, tone(300, 2.0, 16000), 16000)
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 3])  # header still says 2 s
     sf.write(tmp_path / "t/ok.wav", tone(200, 2.0, 16000), 16000)
-    data = FolderData(root=str(tmp_path / "t"), valid_fraction=0.0, test_fraction=0.0,
-                      **{**SIZES, "segment_seconds": 0.25})
+    data = FolderData(
+        root=str(tmp_path / "t"), valid_fraction=0.0, test_fraction=0.0, **{**SIZES, "segment_seconds": 0.25}
+    )
     assert isinstance(data.split("train"), CropDataset) and len(data.split("train")) == 2
     batches = [b for epoch in range(6) for b in epoch_batches(data, epoch)]
     assert all(b["wav"].shape == (2, 1, 2000) and b["item"] for b in batches)
@@ -100,8 +103,18 @@ def test_truncated_flac_is_found_when_read(tmp_path):
 def corpus_config(root: Path, run_dir: Path, *overrides: str):
     base = [o for o in TOY_OVERRIDES if not o.startswith("data=")]
     with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
-        return compose("train", overrides=[*base, "data=folder", f"data.root={root}", "data.batch_size=2",
-                                           "data.segment_seconds=0.5", f"run_dir={run_dir}", *overrides])
+        return compose(
+            "train",
+            overrides=[
+                *base,
+                "data=folder",
+                f"data.root={root}",
+                "data.batch_size=2",
+                "data.segment_seconds=0.5",
+                f"run_dir={run_dir}",
+                *overrides,
+            ],
+        )
 
 
 def test_resume_is_bitwise_with_bad_files_replaced(tmp_path):

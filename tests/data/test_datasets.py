@@ -52,8 +52,7 @@ def test_bad_files_skipped_and_each_named_once(audio_folder, caplog):
 
 def test_kept_files_are_downmixed_and_resampled(audio_folder):
     data = folder(audio_folder, channels=1, segment_seconds=1.0)
-    valid = FolderData(root=str(audio_folder / "good"), valid_fraction=0.999, test_fraction=0.0,
-                       **SIZES)
+    valid = FolderData(root=str(audio_folder / "good"), valid_fraction=0.999, test_fraction=0.0, **SIZES)
     for item in (data.split("train")[i] for i in range(3)):
         assert item["wav"].shape == (1, 16000) and item["wav"].dtype == torch.float32
     utts = valid.split("valid")
@@ -66,8 +65,7 @@ def test_eval_split_keeps_short_files_and_stereo_output(audio_folder):
     ds = data.split("train")
     assert all(ds[i]["wav"].shape == (2, 16000) for i in range(len(ds)))
     # whole utterances are not held to the crop length: the 0.4 s file is fine for evaluation
-    evald = FolderData(root=str(audio_folder / "bad"), valid_fraction=0.0, test_fraction=0.999,
-                       **SIZES)
+    evald = FolderData(root=str(audio_folder / "bad"), valid_fraction=0.0, test_fraction=0.999, **SIZES)
     test = evald.split("test")
     assert [test[i]["wav"].shape for i in range(len(test))] == [(1, 6400)]
 
@@ -99,8 +97,9 @@ def test_hash_split_is_disjoint_and_stable(tmp_path):
         sf.write(tmp_path / f"f{i:02d}.wav", np.zeros(1600, np.float32), 16000)
     splits = {}
     for name in ("train", "valid", "test"):
-        data = FolderData(root=str(tmp_path), valid_fraction=0.2, test_fraction=0.2,
-                          **{**SIZES, "segment_seconds": 0.05})
+        data = FolderData(
+            root=str(tmp_path), valid_fraction=0.2, test_fraction=0.2, **{**SIZES, "segment_seconds": 0.05}
+        )
         splits[name] = {data.split(name)[i]["item"] for i in range(len(data.split(name)))}
     assert sum(map(len, splits.values())) == 60
     assert not (splits["train"] & splits["valid"] or splits["train"] & splits["test"])
@@ -111,15 +110,21 @@ def test_manifests_csv_and_jsonl(audio_folder, tmp_path):
     lists = tmp_path / "lists"
     lists.mkdir()
     rel = "../corpus/good"
-    (lists / "train.csv").write_text(f"path,speaker\n{rel}/ok16.wav,alice\n{rel}/mono22.flac,bob\n"
-                                     f"{rel}/gone.wav,carol\n")
-    (lists / "valid.jsonl").write_text(json.dumps({"path": f"{rel}/stereo44.wav"}) + "\n\n"
-                                       + json.dumps({"path": str(audio_folder / "good/ok16.wav"),
-                                                     "speaker": "alice"}) + "\n")
+    (lists / "train.csv").write_text(
+        f"path,speaker\n{rel}/ok16.wav,alice\n{rel}/mono22.flac,bob\n{rel}/gone.wav,carol\n"
+    )
+    (lists / "valid.jsonl").write_text(
+        json.dumps({"path": f"{rel}/stereo44.wav"})
+        + "\n\n"
+        + json.dumps({"path": str(audio_folder / "good/ok16.wav"), "speaker": "alice"})
+        + "\n"
+    )
     data = ManifestData(train=str(lists / "train.csv"), valid=str(lists / "valid.jsonl"), **SIZES)
     train = data.split("train")
     assert sorted((train[i]["item"], train[i]["speaker"]) for i in range(len(train))) == [
-        (f"{rel}/mono22.flac", "bob"), (f"{rel}/ok16.wav", "alice")]
+        (f"{rel}/mono22.flac", "bob"),
+        (f"{rel}/ok16.wav", "alice"),
+    ]
     assert list(data.skipped.values()) == ["file not found"]
     valid = data.split("valid")
     assert [valid[i]["speaker"] for i in range(2)] == ["", "alice"]
@@ -183,8 +188,16 @@ def test_segment_frames_crop_is_frames_times_the_encoder_hop(audio_folder, encod
     from src.compose import compose_train_config
 
     extra = ["encoder.strides=[2,4,8,8]"] if encoder == "dac" else []  # DAC 44 kHz: hop 512
-    cfg = compose_train_config(["data=folder", f"data.root={audio_folder / 'good'}", f"encoder={encoder}",
-                                "data.segment_frames=20", "data.batch_size=2", *extra])
+    cfg = compose_train_config(
+        [
+            "data=folder",
+            f"data.root={audio_folder / 'good'}",
+            f"encoder={encoder}",
+            "data.segment_frames=20",
+            "data.batch_size=2",
+            *extra,
+        ]
+    )
     data = instantiate(cfg.data, _convert_="all")
     assert data.hop_length == hop and data.segment == 20 * hop
     assert data.segment_seconds == pytest.approx(20 * hop / 16000)  # what the trainer logs per step
@@ -197,8 +210,9 @@ def test_segment_frames_crop_is_frames_times_the_encoder_hop(audio_folder, encod
 def test_num_workers_auto_is_zero_without_a_gpu(audio_folder):
     from src.data.datasets import loader_workers
 
-    assert folder(audio_folder, num_workers="auto").num_workers == (0 if not torch.cuda.is_available()
-                                                                    else loader_workers("auto"))
+    assert folder(audio_folder, num_workers="auto").num_workers == (
+        0 if not torch.cuda.is_available() else loader_workers("auto")
+    )
     assert 1 <= loader_workers("auto") <= 8 or not torch.cuda.is_available()
     assert folder(audio_folder, num_workers=3).num_workers == 3
     with pytest.raises(ValueError, match="data.num_workers=-1"):

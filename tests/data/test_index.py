@@ -80,14 +80,14 @@ def test_folder_and_manifest_data_use_the_index(tmp_path):
     os.remove(next((tmp_path / "c").rglob("*.flac")))
     data = FolderData(root=str(tmp_path / "c"), valid_fraction=0.0, test_fraction=0.0, **SIZES)
     assert len(data.split("train")) == 5
-    (tmp_path / "list.csv").write_text("path,speaker\n" + "".join(
-        f"c/spk0/f{i:04d}.flac,s\n" for i in (3, 6)))
+    (tmp_path / "list.csv").write_text("path,speaker\n" + "".join(f"c/spk0/f{i:04d}.flac,s\n" for i in (3, 6)))
     ManifestData(train=str(tmp_path / "list.csv"), **SIZES).split("train")
     assert (tmp_path / f".list.csv{SUFFIX}").is_file()
     cache = tmp_path / "cache"
     ManifestData(train=str(tmp_path / "list.csv"), index_dir=str(cache), **SIZES).split("train")
     assert [p.name for p in cache.iterdir() if p.suffix == ".jsonl"] == [
-        index_path(tmp_path / "list.csv", cache)[0].name]
+        index_path(tmp_path / "list.csv", cache)[0].name
+    ]
 
 
 def test_unreadable_index_is_rebuilt(tmp_path, caplog):
@@ -100,13 +100,16 @@ def test_unreadable_index_is_rebuilt(tmp_path, caplog):
 
 
 def run_cli(root: Path, go: Path) -> subprocess.Popen:
-    code = ("import sys, time, pathlib\n"
-            f"while not pathlib.Path({str(go)!r}).exists(): time.sleep(0.005)\n"
-            "from src.data.index import main\n"
-            f"main([{str(root)!r}, '--full', '--workers', '1'])\n")
+    code = (
+        "import sys, time, pathlib\n"
+        f"while not pathlib.Path({str(go)!r}).exists(): time.sleep(0.005)\n"
+        "from src.data.index import main\n"
+        f"main([{str(root)!r}, '--full', '--workers', '1'])\n"
+    )
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    return subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
 
 
 def test_two_processes_building_at_once_give_one_index(tmp_path):

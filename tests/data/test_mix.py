@@ -61,7 +61,10 @@ def test_mix_items_come_from_their_source_and_counts_are_logged(tmp_path, caplog
     assert all(torch.equal(again[i]["wav"], ds[i]["wav"]) for i in range(0, 24, 5))
     valid = data.split("valid")
     assert sorted(valid[i]["item"] for i in range(len(valid))) == [
-        "general/valid/general0.wav", "music/valid/music0.wav", "speech/valid/speech0.wav"]
+        "general/valid/general0.wav",
+        "music/valid/music0.wav",
+        "speech/valid/speech0.wav",
+    ]
 
 
 def test_mix_from_the_command_line(tmp_path):

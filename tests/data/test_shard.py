@@ -15,10 +15,16 @@ SIZES = {"sample_rate": 16000, "channels": 1, "segment_seconds": 0.5, "batch_siz
 
 
 def make_corpus(root: Path) -> Path:
-    files = {"train/a/stereo44.wav": (44100, 2, 1.5), "train/a/mono22.flac": (22050, 1, 1.25),
-             "train/b/ok16.wav": (16000, 1, 2.0), "train/b/long.flac": (16000, 1, 3.0),
-             "train/b/x48.flac": (48000, 1, 1.0), "valid/a/v.wav": (16000, 1, 1.0),
-             "valid/b/w.flac": (24000, 2, 0.8), "test/c/t.wav": (16000, 1, 1.1)}
+    files = {
+        "train/a/stereo44.wav": (44100, 2, 1.5),
+        "train/a/mono22.flac": (22050, 1, 1.25),
+        "train/b/ok16.wav": (16000, 1, 2.0),
+        "train/b/long.flac": (16000, 1, 3.0),
+        "train/b/x48.flac": (48000, 1, 1.0),
+        "valid/a/v.wav": (16000, 1, 1.0),
+        "valid/b/w.flac": (24000, 2, 0.8),
+        "test/c/t.wav": (16000, 1, 1.1),
+    }
     for k, (name, (rate, ch, sec)) in enumerate(files.items()):
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         sf.write(root / name, np.stack([tone(150 + 60 * k + 5 * c, sec, rate) for c in range(ch)], 1), rate)
@@ -33,7 +39,12 @@ def test_shards_round_trip_with_the_folder_dataset(tmp_path):
     root = make_corpus(tmp_path / "c")
     main([str(root), str(tmp_path / "shards"), "--items", "2"])
     assert sorted(p.name for p in (tmp_path / "shards").glob("*.tar")) == [
-        "test-000000.tar", "train-000000.tar", "train-000001.tar", "train-000002.tar", "valid-000000.tar"]
+        "test-000000.tar",
+        "train-000000.tar",
+        "train-000001.tar",
+        "train-000002.tar",
+        "valid-000000.tar",
+    ]
     (tmp_path / "shards" / f"train-000001.tar{MEMBERS}").unlink()  # a listing lost: the tar is scanned
     folder, shards = FolderData(root=str(root), **SIZES), WebDatasetData(shards=str(tmp_path / "shards"), **SIZES)
     for split in ("train", "valid", "test"):
@@ -56,8 +67,9 @@ def test_shards_round_trip_with_the_folder_dataset(tmp_path):
 
 def test_shards_from_a_manifest_and_clear_errors(tmp_path):
     root = make_corpus(tmp_path / "c")
-    (tmp_path / "train.jsonl").write_text("".join(json.dumps({"path": f"c/train/{p}", "speaker": "s"}) + "\n"
-                                                  for p in ("a/mono22.flac", "b/ok16.wav")))
+    (tmp_path / "train.jsonl").write_text(
+        "".join(json.dumps({"path": f"c/train/{p}", "speaker": "s"}) + "\n" for p in ("a/mono22.flac", "b/ok16.wav"))
+    )
     main([str(tmp_path / "train.jsonl"), str(tmp_path / "m")])
     data = WebDatasetData(shards=str(tmp_path / "m" / "{split}-*.tar"), **SIZES)
     ref = ManifestData(train=str(tmp_path / "train.jsonl"), **SIZES).split("train")

@@ -1,4 +1,5 @@
 """Vocos/WavTokenizer decoder backbone: shapes, AdaLayerNorm conditioning, attention reach, errors."""
+
 import pytest
 import torch
 from torch import nn

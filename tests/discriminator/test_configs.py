@@ -29,8 +29,14 @@ def test_options_and_modules_mirror_each_other():
     assert NAMES and all((modules / f"{name}.py").exists() for name in NAMES)
     for path in modules.glob("*.py"):
         module = __import__(f"src.discriminator.{path.stem}", fromlist=["_"])
-        own = [c for c in vars(module).values() if isinstance(c, type) and issubclass(c, Discriminator)
-               and c.__module__ == module.__name__ and not getattr(c, "__abstractmethods__", None)]
+        own = [
+            c
+            for c in vars(module).values()
+            if isinstance(c, type)
+            and issubclass(c, Discriminator)
+            and c.__module__ == module.__name__
+            and not getattr(c, "__abstractmethods__", None)
+        ]
         if path.stem not in ("base", "common"):
             assert not own or path.stem in NAMES, f"src/discriminator/{path.name} has no conf/discriminator yaml"
 

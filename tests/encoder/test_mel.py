@@ -1,4 +1,5 @@
 """Mel encoder: T / hop frames, torchaudio/librosa-equivalent log-mel, nothing trainable."""
+
 import numpy as np
 import pytest
 import torch
@@ -9,8 +10,7 @@ SR, N_FFT, HOP, N_MELS = 16000, 256, 64, 20
 
 
 def enc(**kw) -> MelEncoder:
-    args = {"sample_rate": SR, "channels": 1, "latent_dim": N_MELS, "n_mels": N_MELS, "n_fft": N_FFT,
-            "hop_length": HOP}
+    args = {"sample_rate": SR, "channels": 1, "latent_dim": N_MELS, "n_mels": N_MELS, "n_fft": N_FFT, "hop_length": HOP}
     args.update(kw)
     return MelEncoder(**args)
 
@@ -36,12 +36,12 @@ def numpy_log_mel(x: np.ndarray, padding: str) -> np.ndarray:
     if center:
         sig = np.pad(sig, (N_FFT // 2, N_FFT // 2), mode="reflect")
     window = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(N_FFT) / N_FFT)
-    frames = np.stack([sig[i * HOP: i * HOP + N_FFT] for i in range(len(x) // HOP)])
+    frames = np.stack([sig[i * HOP : i * HOP + N_FFT] for i in range(len(x) // HOP)])
     mag = np.abs(np.fft.rfft(frames * window, axis=-1))  # (F, K)
     freqs = np.linspace(0, SR / 2, N_FFT // 2 + 1)
     mel_edges = np.linspace(0, 2595 * np.log10(1 + SR / 2 / 700), N_MELS + 2)
     hz = 700 * (10 ** (mel_edges / 2595) - 1)
-    fb = np.stack([np.interp(freqs, hz[m:m + 3], [0.0, 1.0, 0.0], left=0.0, right=0.0) for m in range(N_MELS)])
+    fb = np.stack([np.interp(freqs, hz[m : m + 3], [0.0, 1.0, 0.0], left=0.0, right=0.0) for m in range(N_MELS)])
     return np.log(np.maximum(fb @ mag.T, 1e-7))
 
 
@@ -60,8 +60,18 @@ def test_matches_librosa_log_mel(padding):
     x = 0.1 * np.random.default_rng(0).standard_normal(12 * HOP).astype(np.float32)
     ours = enc(padding=padding)(torch.from_numpy(x)[None, None])[0].numpy()
     sig, center = padded(x, padding)
-    ref = librosa.feature.melspectrogram(y=sig, sr=SR, n_fft=N_FFT, hop_length=HOP, n_mels=N_MELS, power=1.0,
-                                         htk=True, norm=None, center=center, pad_mode="reflect")
+    ref = librosa.feature.melspectrogram(
+        y=sig,
+        sr=SR,
+        n_fft=N_FFT,
+        hop_length=HOP,
+        n_mels=N_MELS,
+        power=1.0,
+        htk=True,
+        norm=None,
+        center=center,
+        pad_mode="reflect",
+    )
     ref = np.log(np.maximum(ref[:, :12], 1e-7))
     assert np.abs(ours - ref).max() < 1e-3
 

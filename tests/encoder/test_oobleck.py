@@ -33,7 +33,13 @@ def test_mismatched_lists_are_named():
 
 
 def test_yaml_instantiates_stereo_hop_2048():
-    cfg = root_config(sample_rate=44100, channels=2, latent_dim=64, q_in=128, q_out=64,
-                      encoder=group_node("encoder", "oobleck", {"base_channels": 2}))
+    cfg = root_config(
+        sample_rate=44100,
+        channels=2,
+        latent_dim=64,
+        q_in=128,
+        q_out=64,
+        encoder=group_node("encoder", "oobleck", {"base_channels": 2}),
+    )
     enc = build(cfg, "encoder")
     assert enc.hop_length == 2048 and enc.latent_dim == 128 and enc.channels == 2

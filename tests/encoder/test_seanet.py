@@ -37,7 +37,7 @@ def test_encoder_causality(causal):
     hop, t = enc.hop_length, 5
     x = torch.randn(1, 1, hop * 12)
     x2 = x.clone()
-    x2[..., (t + 1) * hop:] = torch.randn_like(x2[..., (t + 1) * hop:])
+    x2[..., (t + 1) * hop :] = torch.randn_like(x2[..., (t + 1) * hop :])
     with torch.no_grad():
         same = torch.allclose(enc(x)[..., : t + 1], enc(x2)[..., : t + 1], atol=1e-6)
     assert same == causal  # the non-causal encoder must see the future (the check can fail)
@@ -50,7 +50,7 @@ def test_decoder_causality(causal):
     t, up = 4, dec.upsample
     z = torch.randn(1, 8, 10)
     z2 = z.clone()
-    z2[..., t + 1:] += 1.0
+    z2[..., t + 1 :] += 1.0
     with torch.no_grad():
         a, b = head(dec(z))[..., : (t + 1) * up], head(dec(z2))[..., : (t + 1) * up]
     assert torch.allclose(a, b, atol=1e-6) == causal

@@ -1,4 +1,5 @@
 """Spectral (frame-rate) encoder: ceil(T / hop) frames, the heads' framing, lengths round-trip through a codec."""
+
 import math
 
 import pytest
@@ -19,8 +20,7 @@ SR, HOP, LATENT, DIM = 16000, 64, 8, 16
 
 
 def enc(**kw) -> SpectralEncoder:
-    args = {"channels": 1, "latent_dim": LATENT, "hop_length": HOP, "dim": DIM, "intermediate_dim": 32,
-            "num_layers": 2}
+    args = {"channels": 1, "latent_dim": LATENT, "hop_length": HOP, "dim": DIM, "intermediate_dim": 32, "num_layers": 2}
     args.update(kw)
     return SpectralEncoder(**args)
 
@@ -34,6 +34,7 @@ def test_frames_are_ceil_length_over_hop(features, length):
 
 def spectral_heads(channels: int) -> dict:
     """Every head the encoder can pair with, each behind the decoder that feeds it, at hop HOP."""
+
     def vocos() -> VocosDecoder:
         return VocosDecoder(LATENT, DIM, dim=DIM, intermediate_dim=32, num_layers=1, pos_net=False)
 

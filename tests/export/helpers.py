@@ -1,4 +1,5 @@
 """A codeclab run directory "trained here" (random init) for the export round trips."""
+
 from __future__ import annotations
 
 import torch

@@ -1,5 +1,6 @@
 """codeclab dac_16khz run -> `python -m src.export format=dac|hf_dac` -> the official module gives the same
 codes and audio."""
+
 from __future__ import annotations
 
 import pytest

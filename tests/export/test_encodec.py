@@ -1,5 +1,6 @@
 """codeclab encodec_24khz run -> `python -m src.export format=encodec|hf_encodec` -> the official module gives
 the same codes and audio."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,5 +1,6 @@
 """codeclab preset=oobleck -> stable-audio-tools' autoencoder: the official AudioAutoencoder loads it strictly
 and decodes our waveform; converting it back gives the same weights (stable-audio-tools, --no-deps)."""
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,15 @@ from tests.convert.official import perturb, require
 
 require("stable_audio_tools")
 
-SMALL = ["encoder.base_channels=16", "decoder.base_channels=16", "encoder.c_mults=[1,2,4]",
-         "decoder.c_mults=[1,2,4]", "encoder.strides=[2,4,8]", "decoder.strides=[2,4,8]", "latent_dim=8"]
+SMALL = [
+    "encoder.base_channels=16",
+    "decoder.base_channels=16",
+    "encoder.c_mults=[1,2,4]",
+    "decoder.c_mults=[1,2,4]",
+    "encoder.strides=[2,4,8]",
+    "decoder.strides=[2,4,8]",
+    "latent_dim=8",
+]
 
 
 def test_oobleck_export_loads_in_official(official_imports, tmp_path):

@@ -1,5 +1,6 @@
 """codeclab preset=vocos -> the Vocos layout: the official module loads it strictly and gives our waveform;
 converting it back gives the same weights (the `vocos` package, installed --no-deps)."""
+
 from __future__ import annotations
 
 import pytest

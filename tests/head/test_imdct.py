@@ -1,4 +1,5 @@
 """MDCT/IMDCT (TDAC perfect reconstruction) and the two IMDCT heads of Vocos."""
+
 import math
 
 import pytest
@@ -13,7 +14,7 @@ HOP = 16  # MDCT frame = 32
 
 def interior(x: torch.Tensor, padding: str) -> torch.Tensor:
     """Samples with both TDAC partner frames: 'same' loses hop/2 per edge, 'center' the last hop."""
-    return x[..., HOP // 2: -HOP // 2] if padding == "same" else x[..., :-HOP]
+    return x[..., HOP // 2 : -HOP // 2] if padding == "same" else x[..., :-HOP]
 
 
 @pytest.mark.parametrize("padding", ["same", "center"])
@@ -34,9 +35,11 @@ def test_mdct_matches_the_textbook_definition():
     n = torch.arange(2 * n_half, dtype=torch.float64)
     window = torch.sin(math.pi * (n + 0.5) / (2 * n_half))
     for f in range(4):
-        frame = padded[f * n_half: f * n_half + 2 * n_half] * window
+        frame = padded[f * n_half : f * n_half + 2 * n_half] * window
         for k in (0, 5, n_half - 1):
-            ref = math.sqrt(2 / n_half) * (frame * torch.cos(math.pi / n_half * (n + 0.5 + n_half / 2) * (k + 0.5))).sum()
+            ref = (
+                math.sqrt(2 / n_half) * (frame * torch.cos(math.pi / n_half * (n + 0.5 + n_half / 2) * (k + 0.5))).sum()
+            )
             assert abs(coeffs[f, k] - ref) < 1e-4
 
 

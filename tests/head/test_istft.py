@@ -1,4 +1,5 @@
 """ISTFT head: F frames -> F * hop samples, perfect reconstruction from STFT log-magnitude/phase."""
+
 import pytest
 import torch
 from torch import nn
@@ -62,15 +63,18 @@ def test_each_frame_only_touches_its_window():
     spec[0, 3, 4] = 1.0
     y = ISTFT(N_FFT, HOP, "same")(spec)[0]
     start = 4 * HOP - (N_FFT - HOP) // 2
-    outside = torch.cat([y[:start], y[start + N_FFT:]])
-    assert outside.abs().max() == 0 and y[start:start + N_FFT].abs().max() > 0
+    outside = torch.cat([y[:start], y[start + N_FFT :]])
+    assert outside.abs().max() == 0 and y[start : start + N_FFT].abs().max() > 0
 
 
-@pytest.mark.parametrize("kw, match", [
-    ({"padding": "valid"}, "padding"),
-    ({"n_fft": 63}, "even"),                        # (n_fft - hop) odd for 'same'
-    ({"n_fft": 24, "padding": "center"}, "center"),  # hop > n_fft / 2 leaves the last hop uncovered
-])
+@pytest.mark.parametrize(
+    "kw, match",
+    [
+        ({"padding": "valid"}, "padding"),
+        ({"n_fft": 63}, "even"),  # (n_fft - hop) odd for 'same'
+        ({"n_fft": 24, "padding": "center"}, "center"),  # hop > n_fft / 2 leaves the last hop uncovered
+    ],
+)
 def test_bad_config_is_rejected(kw, match):
     with pytest.raises(ValueError, match=match):
         ISTFTHead(in_dim=4, channels=1, hop_length=HOP, **kw)

@@ -20,11 +20,14 @@ def test_tanh_bounds_output():
     assert y.abs().max() > 0.9  # the bound is reached, so tanh is really applied
 
 
-@pytest.mark.parametrize("activation,bias,expected", [
-    ("elu", True, 7 * 32 + 1 + 1),            # EnCodec: conv weight + weight-norm gain + bias
-    ("snake", True, 96 + 96 * 7 + 1 + 1),     # DAC: Snake alpha per channel
-    ("snake_beta", False, 2 * 128 + 128 * 7 * 2 + 2),  # Oobleck stereo: alpha + beta, no bias
-])
+@pytest.mark.parametrize(
+    "activation,bias,expected",
+    [
+        ("elu", True, 7 * 32 + 1 + 1),  # EnCodec: conv weight + weight-norm gain + bias
+        ("snake", True, 96 + 96 * 7 + 1 + 1),  # DAC: Snake alpha per channel
+        ("snake_beta", False, 2 * 128 + 128 * 7 * 2 + 2),  # Oobleck stereo: alpha + beta, no bias
+    ],
+)
 def test_param_counts(activation, bias, expected):
     in_dim = {"elu": 32, "snake": 96, "snake_beta": 128}[activation]
     channels = 2 if activation == "snake_beta" else 1

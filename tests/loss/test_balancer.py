@@ -1,4 +1,5 @@
 """EnCodec's gradient balancer: weights become gradient fractions, whatever the terms' scales."""
+
 import pytest
 import torch
 

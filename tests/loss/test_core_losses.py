@@ -1,4 +1,5 @@
 """Invariants of the core losses: zero on identical inputs, gradients, weight validation."""
+
 import pytest
 import torch
 

@@ -45,18 +45,14 @@ def test_mrstft_checks_channels():
     with pytest.raises(ValueError, match="channels"):
         MultiResolutionSTFTLoss(3, 16000)
     with pytest.raises(ValueError, match=r"\(B, 1, T\)"):
-        MultiResolutionSTFTLoss(1, 16000, **SMALL_STFT)(
-            torch.randn(1, 2, 1000), torch.randn(1, 2, 1000)
-        )
+        MultiResolutionSTFTLoss(1, 16000, **SMALL_STFT)(torch.randn(1, 2, 1000), torch.randn(1, 2, 1000))
 
 
 def test_encodec_mel_is_scale_averaged_and_alpha_weighted():
     wav = torch.randn(1, 1, 4000)
     wav_hat = wav + 0.1 * torch.randn_like(wav)
     plain = EncodecMelLoss(16000, range_start=6, range_end=8, normalized=False)(wav_hat, wav)
-    weighted = EncodecMelLoss(16000, range_start=6, range_end=8, normalized=False, alphas=True)(
-        wav_hat, wav
-    )
+    weighted = EncodecMelLoss(16000, range_start=6, range_end=8, normalized=False, alphas=True)(wav_hat, wav)
     assert weighted.item() > plain.item()  # alpha_i = sqrt(2^i - 1) > 1 on the log-mel term
 
 

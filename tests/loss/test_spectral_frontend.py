@@ -15,8 +15,9 @@ def mel_ref(wav, n_fft, n_mels, power, htk, normalized):
     x = wav.reshape(-1, wav.shape[-1])
     w = torch.hann_window(n_fft)
     mag = torch.stft(x, n_fft, n_fft // 4, window=w, center=True, return_complex=True).abs().pow(power)
-    fb = torch.from_numpy(librosa.filters.mel(sr=SR, n_fft=n_fft, n_mels=n_mels, htk=htk,
-                                              norm=None if htk else "slaney")).float()
+    fb = torch.from_numpy(
+        librosa.filters.mel(sr=SR, n_fft=n_fft, n_mels=n_mels, htk=htk, norm=None if htk else "slaney")
+    ).float()
     return (fb / w.pow(2).sum() if normalized else fb) @ mag
 
 
@@ -29,9 +30,13 @@ def pair():
 def test_multiscale_mel_loss_equals_its_definition():
     wav_hat, wav = pair()
     windows, mels = (64, 256, 1024), (10, 40, 80)
-    ref = sum(F.l1_loss(mel_ref(wav_hat, w, m, 1.0, False, False).clamp_min(1e-5).log10(),
-                        mel_ref(wav, w, m, 1.0, False, False).clamp_min(1e-5).log10())
-              for w, m in zip(windows, mels))
+    ref = sum(
+        F.l1_loss(
+            mel_ref(wav_hat, w, m, 1.0, False, False).clamp_min(1e-5).log10(),
+            mel_ref(wav, w, m, 1.0, False, False).clamp_min(1e-5).log10(),
+        )
+        for w, m in zip(windows, mels)
+    )
     loss = MultiScaleMelLoss(SR, window_lengths=windows, n_mels=mels)(wav_hat, wav)
     assert torch.allclose(loss, ref, rtol=1e-6)
 
@@ -51,10 +56,10 @@ def test_complex_stft_loss_equals_its_definition():
     wav_hat, wav = pair()
 
     def compressed(x, n):
-        spec = torch.stft(x.reshape(-1, x.shape[-1]), n, n // 4, window=torch.hann_window(n), center=True,
-                          return_complex=True)
+        spec = torch.stft(
+            x.reshape(-1, x.shape[-1]), n, n // 4, window=torch.hann_window(n), center=True, return_complex=True
+        )
         return torch.view_as_real(spec * spec.abs().clamp_min(1e-8).pow(-0.7))
 
     ref = sum(F.l1_loss(compressed(wav_hat, n), compressed(wav, n)) for n in (320, 640)) / 2
     assert torch.allclose(ComplexSTFTLoss((320, 640))(wav_hat, wav), ref, rtol=1e-6)
-

@@ -1,4 +1,5 @@
 """Test signals for the metric tests: a deterministic speech-like utterance and a degraded copy."""
+
 import numpy as np
 import pytest
 

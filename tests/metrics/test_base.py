@@ -1,5 +1,6 @@
 """The shared failure checks: a bad reference or pair is excluded with its reason, never scored; a failed
 decoded signal is the codec's failure (CodecFailed, scored at the worst value by the suite)."""
+
 import numpy as np
 import pytest
 

@@ -1,4 +1,5 @@
 """Entropy bitrate: uniform random codes reach the nominal rate, a constant code gives 0 bits."""
+
 import math
 
 import numpy as np

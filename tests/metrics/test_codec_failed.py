@@ -1,6 +1,7 @@
 """A decoded signal that failed (silent, constant, non-finite, empty) against a valid reference scores the
 metric's declared worst value and is counted as codec_failed; a reference that cannot be scored is still
 excluded. Each worst value is no better than what real (bad) decoded audio scores."""
+
 import numpy as np
 import pytest
 
@@ -14,21 +15,32 @@ FAST = ["pesq_wb", "pesq_nb", "stoi", "estoi", "si_sdr", "mel_distance", "mcd"]
 def failed_outputs(speech):
     nan = speech.copy()
     nan[0, 100] = np.nan
-    return {"silent": np.zeros_like(speech), "constant": np.full_like(speech, 0.5), "nan": nan,
-            "empty": speech[:, :0], "near silent": 1e-6 * speech}
+    return {
+        "silent": np.zeros_like(speech),
+        "constant": np.full_like(speech, 0.5),
+        "nan": nan,
+        "empty": speech[:, :0],
+        "near silent": 1e-6 * speech,
+    }
 
 
 def bad_attempts(speech):
     """Real, terrible decoded signals: white noise, a 7.9 kHz tone, clicks."""
     t = np.arange(speech.shape[1]) / SR
     rng = np.random.default_rng(0)
-    return [rng.uniform(-1, 1, speech.shape), np.sin(2 * np.pi * 7900 * t)[None],
-            np.where(np.arange(speech.shape[1]) % 400 == 0, 1.0, 0.0)[None]]
+    return [
+        rng.uniform(-1, 1, speech.shape),
+        np.sin(2 * np.pi * 7900 * t)[None],
+        np.where(np.arange(speech.shape[1]) % 400 == 0, 1.0, 0.0)[None],
+    ]
 
 
 def test_check_pair_blames_the_reference_first(speech):
-    for reason, est in [("empty decoded", speech[:, :0]), ("silent decoded", np.zeros_like(speech)),
-                        ("non-finite samples in decoded", speech * np.nan)]:
+    for reason, est in [
+        ("empty decoded", speech[:, :0]),
+        ("silent decoded", np.zeros_like(speech)),
+        ("non-finite samples in decoded", speech * np.nan),
+    ]:
         with pytest.raises(CodecFailed) as info:
             check_pair(speech, est, SR)
         assert info.value.reason == reason
@@ -61,8 +73,11 @@ def test_failed_decodes_score_the_worst_value(speech):
     agg = aggregate_rows(rows, FAST)
     assert agg["pesq_wb"]["codec_failed"] == 4 and agg["pesq_wb"]["n"] == 5
     assert agg["pesq_wb"]["excluded"] == {"silent reference": 1}
-    assert agg["pesq_wb"]["codec_failed_reasons"] == {"silent decoded": 2, "non-finite samples in decoded": 1,
-                                                      "empty decoded": 1}
+    assert agg["pesq_wb"]["codec_failed_reasons"] == {
+        "silent decoded": 2,
+        "non-finite samples in decoded": 1,
+        "empty decoded": 1,
+    }
     assert agg["si_sdr"]["codec_failed"] == 5 and agg["si_sdr"]["mean"] == -50.0
 
 

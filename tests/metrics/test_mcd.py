@@ -1,4 +1,5 @@
 """MCD: 0 on identical signals, the mel-cepstrum and the full MCD checked against pysptk + fastdtw."""
+
 import math
 
 import numpy as np
@@ -38,8 +39,12 @@ def _pysptk_mcep(x, order, alpha):
     pysptk = pytest.importorskip("pysptk")
     n_fft, hop = frame_params(SR)
     power = np.abs(librosa.stft(x, n_fft=n_fft, hop_length=hop, window="hann", center=True)) ** 2
-    return np.stack([pysptk.sptk.mcep(p + 1e-10, order=order, alpha=alpha, maxiter=0, itype=4,
-                                      etype=0, eps=0.0, min_det=0.0) for p in power.T])
+    return np.stack(
+        [
+            pysptk.sptk.mcep(p + 1e-10, order=order, alpha=alpha, maxiter=0, itype=4, etype=0, eps=0.0, min_det=0.0)
+            for p in power.T
+        ]
+    )
 
 
 def test_mel_cepstrum_matches_sptk(speech):

@@ -1,4 +1,5 @@
 """Mel distance: 0 when identical, symmetric, and exactly 1 for a x10 gain (log10 magnitudes)."""
+
 import numpy as np
 import pytest
 

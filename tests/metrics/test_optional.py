@@ -1,4 +1,5 @@
 """DNSMOS and WER (optional extras): scores when installed, a 'not installed' exclusion when absent."""
+
 import sys
 
 import numpy as np

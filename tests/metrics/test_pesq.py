@@ -1,4 +1,5 @@
 """PESQ: the ITU maxima on identical signals, ordering on degradation, and every exclusion case."""
+
 import numpy as np
 import pytest
 

@@ -1,4 +1,5 @@
 """SI-SDR: scale invariance and a known value from an orthogonal error."""
+
 import numpy as np
 import pytest
 

@@ -1,4 +1,5 @@
 """Speaker similarity with Resemblyzer: 1.0 for identical audio, lower for a different voice."""
+
 import numpy as np
 import pytest
 

@@ -1,4 +1,5 @@
 """STOI / ESTOI: 1.0 on identical signals, lower with noise, short clips excluded (not pystoi's 1e-5)."""
+
 import numpy as np
 import pytest
 

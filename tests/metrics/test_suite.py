@@ -1,4 +1,5 @@
 """The suite: failure policy in aggregates, the trainer's score_pairs, parallel == serial."""
+
 import math
 
 import numpy as np
@@ -38,8 +39,12 @@ def test_score_item_records_reasons_per_metric(speech):
     assert row["pesq_wb"] == "shorter than 0.25 s"
     assert isinstance(row["si_sdr"], float) and row["mel_distance"] == 0.0
     row = score_item(metrics, speech, speech * np.nan, SR)  # the codec's failure: worst values, counted
-    assert row == {"pesq_wb": 1.0, "si_sdr": -50.0, "mel_distance": 10.0,
-                   **{f"{n}/codec_failed": "non-finite samples in decoded" for n in metrics}}
+    assert row == {
+        "pesq_wb": 1.0,
+        "si_sdr": -50.0,
+        "mel_distance": 10.0,
+        **{f"{n}/codec_failed": "non-finite samples in decoded" for n in metrics},
+    }
 
 
 def test_score_pairs_for_the_trainer(speech, noisy):

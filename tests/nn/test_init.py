@@ -1,4 +1,5 @@
 """He init with zero biases (src/nn/init.py) on plain and weight-normed convs, and its effect on a deep stack."""
+
 import math
 
 import pytest

@@ -1,4 +1,5 @@
 """The snake autograd function: same values and gradients as the eager formula, and less saved memory."""
+
 import pytest
 import torch
 

@@ -102,8 +102,9 @@ def test_mel_filterbanks_match_librosa(sr, n_fft, n_mels, f_max):
     ref = librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels, fmax=f_max, htk=True, norm=None)
     assert torch.equal(htk, torch.from_numpy(ref).float())
     slaney = mel_filterbank(sr, n_fft, n_mels, 0.0, f_max, mel_scale="slaney", norm="slaney")
-    assert torch.equal(slaney, torch.from_numpy(librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels,
-                                                                    fmax=f_max)).float())
+    assert torch.equal(
+        slaney, torch.from_numpy(librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels, fmax=f_max)).float()
+    )
     with pytest.raises(ValueError, match="htk"):
         mel_filterbank(sr, n_fft, n_mels, mel_scale="bark")
 
@@ -111,8 +112,12 @@ def test_mel_filterbanks_match_librosa(sr, n_fft, n_mels, f_max):
 def test_mel_spectrogram_is_filterbank_times_magnitude_and_saves_nothing():
     mel = MelSpectrogram(16000, 256, 20, power=2.0, mel_scale="htk", norm=None, normalized=True)
     x = torch.randn(2, 3, 4000)
-    ref = torch.stft(x.reshape(6, -1), 256, 64, window=torch.hann_window(256), center=True,
-                     return_complex=True).abs().pow(2) / torch.hann_window(256).pow(2).sum()
+    ref = (
+        torch.stft(x.reshape(6, -1), 256, 64, window=torch.hann_window(256), center=True, return_complex=True)
+        .abs()
+        .pow(2)
+        / torch.hann_window(256).pow(2).sum()
+    )
     fb = mel_filterbank(16000, 256, 20)
     assert torch.allclose(mel(x).reshape(6, 20, -1), fb @ ref, rtol=1e-5, atol=1e-7)
     assert mel(x).shape == (2, 3, 20, 4000 // 64 + 1)

@@ -1,4 +1,5 @@
 """Shared layers added for the model zoo: anti-aliased activation, SnakeBeta, SLSTM."""
+
 import math
 
 import torch

@@ -3,6 +3,7 @@
 Under torch.autocast the distance matmuls and projections would otherwise run in bfloat16 (8 bits of
 mantissa), which picks other codes near the decision boundaries (FSQ was reported to use half its codes).
 """
+
 from __future__ import annotations
 
 import pytest

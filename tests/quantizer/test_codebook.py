@@ -135,9 +135,7 @@ def test_two_processes_match_one_process(tmp_path, repo_root):
         str(tmp_path),
     ]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(repo_root)}
-    proc = subprocess.run(
-        cmd, cwd=repo_root, env=env, capture_output=True, text=True, timeout=120, check=False
-    )
+    proc = subprocess.run(cmd, cwd=repo_root, env=env, capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr[-3000:]
     states = [torch.load(tmp_path / f"rank{r}.pt") for r in range(2)]
     assert [(int(s["rank"]), int(s["world"])) for s in states] == [(0, 2), (1, 2)]
@@ -149,9 +147,7 @@ def test_two_processes_match_one_process(tmp_path, repo_root):
     assert float(single["replaced"]) > 0, "the scenario must include a dead-code replacement"
     for key, ref in single.items():
         assert torch.equal(states[0][key], states[1][key]), f"ranks differ on {key}"
-        torch.testing.assert_close(
-            states[0][key].float(), ref.float(), atol=1e-5, rtol=1e-5, msg=key
-        )
+        torch.testing.assert_close(states[0][key].float(), ref.float(), atol=1e-5, rtol=1e-5, msg=key)
     assert all(bool(v) for k, v in single.items() if k.endswith("initted"))
 
 

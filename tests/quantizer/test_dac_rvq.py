@@ -13,18 +13,9 @@ def n_trainable(m: torch.nn.Module) -> int:
 
 def test_parameter_counts_match_dac_and_bigcodec():
     # per codebook: in_proj 8192+8+8, out_proj 8192+1024+1024, codebook 8192 (DAC WNConv1d 1x1)
-    assert (
-        n_trainable(DACResidualVQ(1024, n_codebooks=12, codebook_size=1024, codebook_dim=8))
-        == 319_680
-    )
-    assert (
-        n_trainable(DACResidualVQ(1024, n_codebooks=32, codebook_size=1024, codebook_dim=8))
-        == 852_480
-    )
-    assert (
-        n_trainable(DACResidualVQ(1024, n_codebooks=9, codebook_size=1024, codebook_dim=8))
-        == 239_760
-    )
+    assert n_trainable(DACResidualVQ(1024, n_codebooks=12, codebook_size=1024, codebook_dim=8)) == 319_680
+    assert n_trainable(DACResidualVQ(1024, n_codebooks=32, codebook_size=1024, codebook_dim=8)) == 852_480
+    assert n_trainable(DACResidualVQ(1024, n_codebooks=9, codebook_size=1024, codebook_dim=8)) == 239_760
     assert n_trainable(FactorizedVQ(1024, codebook_size=8192, codebook_dim=8)) == 83_984
 
 
@@ -40,9 +31,7 @@ def test_lookup_is_cosine_nearest_and_returns_raw_rows():
 
 
 def test_losses_weighted_and_gradients_split():
-    q = DACResidualVQ(
-        6, n_codebooks=1, codebook_size=5, codebook_dim=3, commitment_weight=0.25
-    ).train()
+    q = DACResidualVQ(6, n_codebooks=1, codebook_size=5, codebook_dim=3, commitment_weight=0.25).train()
     z = torch.randn(2, 6, 4)
     out = q(z)
     layer = q.layers[0]
@@ -50,9 +39,7 @@ def test_losses_weighted_and_gradients_split():
     raw = layer.codebook(out.codes[:, 0]).transpose(1, 2)
     torch.testing.assert_close(out.aux_losses["vq/commitment"], 0.25 * F.mse_loss(e, raw))
     torch.testing.assert_close(out.aux_losses["vq/codebook"], F.mse_loss(raw, e))
-    out.aux_losses[
-        "vq/codebook"
-    ].backward()  # codebook loss moves the codebook, not the encoder side
+    out.aux_losses["vq/codebook"].backward()  # codebook loss moves the codebook, not the encoder side
     assert layer.codebook.weight.grad.abs().sum() > 0
     assert all(p.grad is None or p.grad.abs().sum() == 0 for p in layer.in_proj.parameters())
 
@@ -72,9 +59,7 @@ def test_masked_frames_do_not_count_in_losses():
 
 def test_quantizer_dropout_varies_codebooks_per_sample():
     torch.manual_seed(0)
-    q = DACResidualVQ(
-        6, n_codebooks=4, codebook_size=5, codebook_dim=3, quantizer_dropout=1.0
-    ).train()
+    q = DACResidualVQ(6, n_codebooks=4, codebook_size=5, codebook_dim=3, quantizer_dropout=1.0).train()
     z = torch.randn(16, 6, 3)
     out = q(z)
     full = q.eval()(z).z_q

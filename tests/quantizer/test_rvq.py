@@ -52,9 +52,7 @@ def test_padded_frames_never_update_rvq_statistics():
     a(z, mask=mask)
     b(z_bad, mask=mask)
     for (name, ca), cb in zip(find_ema_codebooks(a).items(), find_ema_codebooks(b).values()):
-        assert torch.equal(ca.embed, cb.embed) and torch.equal(ca.cluster_size, cb.cluster_size), (
-            name
-        )
+        assert torch.equal(ca.embed, cb.embed) and torch.equal(ca.cluster_size, cb.cluster_size), name
 
 
 def test_dropout_only_updates_active_codebooks():

@@ -4,6 +4,7 @@ Composition is checked twice: against a stub conf tree (the real train.yaml with
 Hydra mechanics of each grid are tested in any checkout) and against the real conf/ (skipped for a grid
 until every option it names exists there).
 """
+
 import math
 import shutil
 from pathlib import Path
@@ -19,8 +20,14 @@ from omegaconf import OmegaConf
 from src.compose import CONF_DIR, REPO_ROOT
 
 GRID_DIR = REPO_ROOT / "experiments" / "ablation"
-BASIC_GRIDS = {"quantizers": 5, "discriminators": 4, "heads": 4, "bigcodec_ablation": 4,
-               "codebook_size": 3, "bottlenecks": 4}  # grid -> number of jobs
+BASIC_GRIDS = {
+    "quantizers": 5,
+    "discriminators": 4,
+    "heads": 4,
+    "bigcodec_ablation": 4,
+    "codebook_size": 3,
+    "bottlenecks": 4,
+}  # grid -> number of jobs
 OPTUNA_GRIDS = ("optuna_lr_weights",)
 SPECTRAL_HEADS = ("istft", "imdct_symexp", "imdct_cos")
 
@@ -28,15 +35,18 @@ SPECTRAL_HEADS = ("istft", "imdct_symexp", "imdct_cos")
 STUB_OPTIONS = {
     "data": {"demo": {}},
     "encoder": {o: {"n_filters": 32, "ngf": 48, "lstm": 2} for o in ("seanet", "dac", "oobleck", "bigcodec", "mel")},
-    "decoder": {o: {"n_filters": 32, "channels": 1536, "lstm": 2}
-                for o in ("seanet", "dac", "oobleck", "bigcodec", "vocos")},
+    "decoder": {
+        o: {"n_filters": 32, "channels": 1536, "lstm": 2} for o in ("seanet", "dac", "oobleck", "bigcodec", "vocos")
+    },
     "head": {o: {} for o in ("waveform", *SPECTRAL_HEADS)},  # experiments/head/*.yaml extend these
-    "quantizer": {"rvq": {"n_codebooks": 8, "codebook_size": 1024, "codebook_dim": 8},
-                  "dac_rvq": {"n_codebooks": 9, "codebook_size": 1024, "codebook_dim": 8},
-                  "vq": {"codebook_size": 4096, "codebook_dim": None},
-                  "factorized_vq": {"codebook_size": 8192, "codebook_dim": 8},
-                  "fsq": {"levels": [8, 5, 5, 5]},
-                  **{o: {} for o in ("vae", "tanh", "wasserstein", "l2_norm", "identity")}},
+    "quantizer": {
+        "rvq": {"n_codebooks": 8, "codebook_size": 1024, "codebook_dim": 8},
+        "dac_rvq": {"n_codebooks": 9, "codebook_size": 1024, "codebook_dim": 8},
+        "vq": {"codebook_size": 4096, "codebook_dim": None},
+        "factorized_vq": {"codebook_size": 8192, "codebook_dim": 8},
+        "fsq": {"levels": [8, 5, 5, 5]},
+        **{o: {} for o in ("vae", "tanh", "wasserstein", "l2_norm", "identity")},
+    },
     "optim": {"adam": {"generator": {"lr": 1e-4}, "discriminator": {"lr": 1e-4}}},
     "trainer": {"default": {}},
     "logger": {"default": {}},
@@ -114,8 +124,10 @@ def test_optuna_grid_params_are_optuna_distributions():
     assert {"override /hydra/sweeper": "optuna"} in cfg["defaults"]
     params = cfg["hydra"]["sweeper"]["params"]
     assert set(params) == {"optim.generator.lr", "loss.weights.mel", "loss.weights.adv.gen", "loss.weights.adv.feat"}
-    dists = {o.get_key_element(): create_optuna_distribution_from_override(o)
-             for o in OverridesParser.create().parse_overrides([f"{k}={v}" for k, v in params.items()])}
+    dists = {
+        o.get_key_element(): create_optuna_distribution_from_override(o)
+        for o in OverridesParser.create().parse_overrides([f"{k}={v}" for k, v in params.items()])
+    }
     lr = dists["optim.generator.lr"]
     assert type(lr).__name__ == "LogUniformDistribution" and lr.low < 1e-4 < lr.high  # DAC's lr inside
 
@@ -139,8 +151,11 @@ def stub_conf(tmp_path_factory) -> Path:
 
 def compose_stub(conf: Path, overrides: list[str]):
     with initialize_config_dir(config_dir=str(conf), version_base="1.3"):
-        return compose("train", return_hydra_config=True,
-                       overrides=[*overrides, f"hydra.searchpath=[file://{REPO_ROOT / 'experiments'}]"])
+        return compose(
+            "train",
+            return_hydra_config=True,
+            overrides=[*overrides, f"hydra.searchpath=[file://{REPO_ROOT / 'experiments'}]"],
+        )
 
 
 def bits_per_frame(q) -> float:
@@ -176,8 +191,10 @@ def test_heads_grid_pairs_each_head_with_its_decoder(stub_conf):
 
 
 def test_discriminators_grid_composes_lists(stub_conf):
-    got = [list(compose_stub(stub_conf, ["ablation=discriminators", *job]).discriminator)
-           for job in sweep_jobs("discriminators")]
+    got = [
+        list(compose_stub(stub_conf, ["ablation=discriminators", *job]).discriminator)
+        for job in sweep_jobs("discriminators")
+    ]
     assert got == [["mpd", "mrd"], ["mpd", "msstft"], ["multiband", "mpd"], ["msd", "mpd"]]
 
 
@@ -188,8 +205,10 @@ def test_codebook_size_and_bottleneck_grids(stub_conf):
         assert cfg.hydra.runtime.choices.quantizer == "vq"
         sizes.append(cfg.quantizer.codebook_size)
     assert sizes == [1024, 4096, 8192]
-    chosen = [compose_stub(stub_conf, ["ablation=bottlenecks", *job]).hydra.runtime.choices.quantizer
-              for job in sweep_jobs("bottlenecks")]
+    chosen = [
+        compose_stub(stub_conf, ["ablation=bottlenecks", *job]).hydra.runtime.choices.quantizer
+        for job in sweep_jobs("bottlenecks")
+    ]
     assert chosen == ["vae", "tanh", "wasserstein", "l2_norm"]
 
 

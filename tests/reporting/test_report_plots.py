@@ -1,4 +1,5 @@
 """Report figures: which jobs become points, and that the PNGs are written even with no data."""
+
 from PIL import Image
 
 from src.reporting.plots import plot_bitrate_vs_quality, plot_training_curves, quality_points
@@ -12,7 +13,10 @@ def test_quality_points_skip_failed_and_bitrate_less_jobs(tmp_path):
     make_job(sweep, 5, ["quantizer=fsq"], train_lines(1), eval_metrics(2.5, 0.8, 6.0, 0.6, 500.0, None))
     points = quality_points(read_sweep(sweep), "pesq_wb")
     assert [(j.name, n, e, v) for j, n, e, v in points] == [
-        ("0", 6000.0, 5400.0, 3.1), ("1", 600.0, 590.0, 2.4), ("5", 500.0, None, 2.5)]
+        ("0", 6000.0, 5400.0, 3.1),
+        ("1", 600.0, 590.0, 2.4),
+        ("5", 500.0, None, 2.5),
+    ]
     assert quality_points(read_sweep(sweep), "no_such_metric") == []
 
 

@@ -1,4 +1,5 @@
 """Reading sweep directories: last train line, eval means, failures, tolerant parsing (src/reporting/runs.py)."""
+
 import json
 import os
 
@@ -16,8 +17,7 @@ from tests.reporting.sweep_factory import eval_metrics, make_job, make_sweep, tr
 
 def test_parse_overrides_strips_prefixes_and_keeps_list_values():
     got = parse_overrides(["quantizer=rvq", "+x.y=1", "++z=2", "~w", "discriminator=[mpd,mrd]", "flag"])
-    assert got == {"quantizer": "rvq", "x.y": "1", "z": "2", "w": "<deleted>",
-                   "discriminator": "[mpd,mrd]", "flag": ""}
+    assert got == {"quantizer": "rvq", "x.y": "1", "z": "2", "w": "<deleted>", "discriminator": "[mpd,mrd]", "flag": ""}
 
 
 def test_bookkeeping_keys_are_not_loss_terms():
@@ -101,8 +101,10 @@ def test_sweep_info_reads_grid_and_params(tmp_path):
 
 
 def test_nan_and_non_numeric_values_are_kept_out_of_curves(tmp_path):
-    rows = [{"step": 1, "split": "train", "loss/total": float("nan"), "mel": "n/a"},
-            {"step": 2, "split": "train", "loss/total": 2.0, "mel": 1.0}]
+    rows = [
+        {"step": 1, "split": "train", "loss/total": float("nan"), "mel": "n/a"},
+        {"step": 2, "split": "train", "loss/total": 2.0, "mel": 1.0},
+    ]
     job_dir = tmp_path / "0"
     job_dir.mkdir()
     (job_dir / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))

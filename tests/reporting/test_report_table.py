@@ -1,4 +1,5 @@
 """The per-job table: swept columns, cells, markdown and CSV shapes (src/reporting/table.py)."""
+
 import csv
 import io
 
@@ -57,8 +58,13 @@ def test_csv_has_one_row_per_job_and_empty_cells_for_missing(tmp_path):
 
 def test_markdown_rows_align_and_escape(tmp_path):
     sweep = make_sweep(tmp_path)
-    make_job(sweep, 4, ["preset=demo", "ablation=quantizers", "quantizer=x|y"], train_lines(1),
-             error="ValueError: " + "long | message " * 40)
+    make_job(
+        sweep,
+        4,
+        ["preset=demo", "ablation=quantizers", "quantizer=x|y"],
+        train_lines(1),
+        error="ValueError: " + "long | message " * 40,
+    )
     md = to_markdown(build_table(read_sweep(sweep))).splitlines()
     header = _cells(md[0])
     assert len(md) == 2 + 5 and all(len(_cells(line)) == len(header) for line in md[2:])

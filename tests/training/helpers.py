@@ -1,4 +1,5 @@
 """Compose the training config with the toy components (tests/training/conf) for fast trainer tests."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,12 +15,26 @@ TOY_TARGETS = ["tests.training.toy_components"]
 
 TOY_OVERRIDES = [
     f"hydra.searchpath=[file://{TOY_CONF}]",
-    "data=toy", "encoder=toy", "quantizer=toy", "decoder=toy", "head=toy", "discriminator=[toy]",
-    "latent_dim=8", "sample_rate=8000",
-    "loss.reconstruction.mel.window_lengths=[64,128]", "loss.reconstruction.mel.n_mels=[8,16]",
-    "trainer.cpu=true", "trainer.val_metrics=[]", "trainer.log_every=1", "trainer.val_every=0",
-    "trainer.demo_every=0", "trainer.checkpoint_every=1000", "trainer.max_steps=2",
-    "logger.wandb.enabled=false", "logger.tensorboard.enabled=false", "logger.progress_bar=false",
+    "data=toy",
+    "encoder=toy",
+    "quantizer=toy",
+    "decoder=toy",
+    "head=toy",
+    "discriminator=[toy]",
+    "latent_dim=8",
+    "sample_rate=8000",
+    "loss.reconstruction.mel.window_lengths=[64,128]",
+    "loss.reconstruction.mel.n_mels=[8,16]",
+    "trainer.cpu=true",
+    "trainer.val_metrics=[]",
+    "trainer.log_every=1",
+    "trainer.val_every=0",
+    "trainer.demo_every=0",
+    "trainer.checkpoint_every=1000",
+    "trainer.max_steps=2",
+    "logger.wandb.enabled=false",
+    "logger.tensorboard.enabled=false",
+    "logger.progress_bar=false",
 ]
 
 

@@ -1,4 +1,5 @@
 """`python -m src.bench train` measures a config's training throughput and step time."""
+
 import json
 
 import pytest
@@ -9,8 +10,7 @@ from tests.training.helpers import TOY_OVERRIDES
 
 def test_step_time_and_throughput_are_written(tmp_path):
     out = tmp_path / "train.json"
-    result = main(["mode=step_time", "steps=1", "warmup=0", "batch=2", "seconds=0.5", f"out={out}",
-                   *TOY_OVERRIDES])
+    result = main(["mode=step_time", "steps=1", "warmup=0", "batch=2", "seconds=0.5", f"out={out}", *TOY_OVERRIDES])
     assert result["step_time_s"] > 0 and result["peak_memory_bytes"] > 0
     assert result["batch"] == "2 x 0.5 s"
     assert json.loads(out.read_text())["mode"] == "step_time"
@@ -45,8 +45,9 @@ def test_compile_benchmark_times_eager_and_compiled_side_by_side(tmp_path):
     from src.benchmarks.compile import main as compile_main
 
     out = tmp_path / "compile.json"
-    result = compile_main(["preset=none", "backend=eager", "steps=2", "warmup=2", "batch=1", "seconds=0.25",
-                           f"out={out}", *TOY_OVERRIDES])
+    result = compile_main(
+        ["preset=none", "backend=eager", "steps=2", "warmup=2", "batch=1", "seconds=0.25", f"out={out}", *TOY_OVERRIDES]
+    )
     assert json.loads(out.read_text()) == result
     assert result["step_s_eager"] > 0 and result["step_s_compiled"] > 0 and result["compile_s"] > 0
     assert result["compiled_modules"][:3] == ["codec.encoder", "codec.decoder", "codec.head"]

@@ -1,4 +1,5 @@
 """Checkpoints: atomic directories, keep-last-K, resume resolution, safe loading, RNG round trip."""
+
 import json
 import random
 
@@ -28,9 +29,12 @@ class _SingleProcess:
 
 def _save(run_dir, step, keep_last=2):
     writer = CheckpointWriter(run_dir, keep_last, _SingleProcess())
-    return writer.save(step, {"codec": {"w": torch.full((3,), float(step))}},
-                       {"opt_g": {"state": {}, "param_groups": [{"lr": 1e-4, "betas": (0.8, 0.99)}]}},
-                       {"step": step, "world_size": 1})
+    return writer.save(
+        step,
+        {"codec": {"w": torch.full((3,), float(step))}},
+        {"opt_g": {"state": {}, "param_groups": [{"lr": 1e-4, "betas": (0.8, 0.99)}]}},
+        {"step": step, "world_size": 1},
+    )
 
 
 def test_keep_last_and_auto_resume_pick_newest_complete(tmp_path):
@@ -63,8 +67,7 @@ def test_read_back_is_exact_and_needs_no_pickled_code(tmp_path):
     with pytest.raises(CorruptCheckpoint, match="optim.pt: SHA-256 differs"):
         read_checkpoint(path, rank=0)
     manifest = json.loads((path / MANIFEST).read_text())  # even with a manifest forged to match it
-    manifest["files"]["optim.pt"] = {"size": (path / "optim.pt").stat().st_size,
-                                     "sha256": sha256_of(path / "optim.pt")}
+    manifest["files"]["optim.pt"] = {"size": (path / "optim.pt").stat().st_size, "sha256": sha256_of(path / "optim.pt")}
     (path / MANIFEST).write_text(json.dumps(manifest))
     with pytest.raises(CorruptCheckpoint, match="optim.pt.*[Ww]eights"):
         read_checkpoint(path, rank=0)

@@ -1,6 +1,7 @@
 """A corrupt newest checkpoint is named and skipped: resume falls back to the previous complete one
 (sizes and SHA-256 in complete.json; old manifests without them still resume), and a truncated exported
 codec.safetensors gives an error naming the file."""
+
 import json
 import logging
 

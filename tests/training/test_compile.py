@@ -4,6 +4,7 @@ are not recompiled after warm-up (training steps in both adversarial phases, the
 Graph breaks and recompilations are Dynamo properties, independent of the backend: the "eager" backend
 checks them without paying for inductor's code generation on a small CPU.
 """
+
 from __future__ import annotations
 
 import tempfile
@@ -18,8 +19,10 @@ from src.build import build_trainer
 from src.training.compile import compile_enabled, compile_targets, dynamo_counts
 from src.training.trainer import Trainer
 
-SIZES = {"tiny": ["data.batch_size=2", "data.segment_seconds=0.5"],
-         "demo": ["data.batch_size=2", "data.segment_seconds=0.64"]}
+SIZES = {
+    "tiny": ["data.batch_size=2", "data.segment_seconds=0.5"],
+    "demo": ["data.batch_size=2", "data.segment_seconds=0.64"],
+}
 
 
 def _trainer(preset: str, run_dir: str, *overrides: str) -> Trainer:
@@ -42,8 +45,9 @@ def test_compiled_training_has_no_graph_break_and_no_recompilation(preset):
     torch._dynamo.reset()
     torch._dynamo.utils.counters.clear()
     with tempfile.TemporaryDirectory() as run_dir:
-        trainer = _trainer(preset, run_dir, "trainer.compile=true", "trainer.compile_backend=eager",
-                           "trainer.warmup_steps=1")  # step 0 reconstruction only, adversarial from step 1
+        trainer = _trainer(
+            preset, run_dir, "trainer.compile=true", "trainer.compile_backend=eager", "trainer.warmup_steps=1"
+        )  # step 0 reconstruction only, adversarial from step 1
         assert trainer.compiled == list(compile_targets(trainer.codec_raw, trainer.discs_raw, trainer.recon))
         _steps(trainer, 2)  # warm-up: both phases traced
         trainer.codec.eval()
@@ -86,8 +90,15 @@ def test_toy_run_trains_compiled(tmp_path):
     torch._dynamo.reset()
     torch._dynamo.utils.counters.clear()
     AcceleratorState._reset_state(True)
-    trainer = build_trainer(toy_config(tmp_path, "trainer.compile=true", "trainer.compile_backend=eager",
-                                 "trainer.max_steps=3", "trainer.warmup_steps=1"))
+    trainer = build_trainer(
+        toy_config(
+            tmp_path,
+            "trainer.compile=true",
+            "trainer.compile_backend=eager",
+            "trainer.max_steps=3",
+            "trainer.warmup_steps=1",
+        )
+    )
     summary = trainer.fit()
     assert summary is not None and trainer.step == 3 and trainer.nonfinite_total == 0
     counts = dynamo_counts()

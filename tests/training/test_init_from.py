@@ -1,5 +1,6 @@
 """trainer.init_from=<run_dir>: a new run starts from a finished run's weights (preset=tiny), with a fresh
 optimizer and schedule; refused with a resume path and with a different architecture."""
+
 import logging
 
 import pytest
@@ -11,8 +12,17 @@ from src.training.checkpoint import list_checkpoints, load_tensors
 
 pytestmark = pytest.mark.slow  # one tiny training run (~20 s on one CPU core)
 
-TINY = ["preset=tiny", "data.batch_size=2", "trainer.max_steps=1", "trainer.val_every=0", "trainer.demo_every=0",
-        "trainer.checkpoint_every=1", "trainer.cpu=true", "trainer.warmup_steps=0", "trainer.val_batches=1"]
+TINY = [
+    "preset=tiny",
+    "data.batch_size=2",
+    "trainer.max_steps=1",
+    "trainer.val_every=0",
+    "trainer.demo_every=0",
+    "trainer.checkpoint_every=1",
+    "trainer.cpu=true",
+    "trainer.warmup_steps=0",
+    "trainer.val_batches=1",
+]
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +51,8 @@ def test_init_from_refuses_a_resume_path_and_another_architecture(finished, tmp_
     cfg.trainer.resume = str(ckpt)  # compose_bench_config pins trainer.resume=none
     with pytest.raises(ValueError, match="trainer.init_from=.* with trainer.resume=.*choose one"):
         build_trainer(cfg)
-    wider = build_trainer(compose_bench_config([*TINY, f"trainer.init_from={finished}", "quantizer.n_codebooks=2"],
-                                               str(tmp_path / "b")))
+    wider = build_trainer(
+        compose_bench_config([*TINY, f"trainer.init_from={finished}", "quantizer.n_codebooks=2"], str(tmp_path / "b"))
+    )
     with pytest.raises(ValueError, match=r"does not fit this run's codec.*unexpected keys \['quantizer"):
         wider.start()

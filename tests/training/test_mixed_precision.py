@@ -1,6 +1,7 @@
 """trainer.mixed_precision=bf16 keeps the codebooks: preset=tiny trained a few steps in bf16 and in fp32 from
 the same start has finite losses and weights, and codebook utilization within 10 % of fp32's, for the EMA
 RVQ (the preset's), DAC's factorized RVQ and FSQ."""
+
 from __future__ import annotations
 
 import math
@@ -15,8 +16,12 @@ from src.build import build_trainer
 
 QUANTIZERS = {
     "rvq": [],
-    "dac_rvq": ["quantizer=dac_rvq", "quantizer.n_codebooks=4", "quantizer.codebook_size=256",
-                "quantizer.quantizer_dropout=0.0"],
+    "dac_rvq": [
+        "quantizer=dac_rvq",
+        "quantizer.n_codebooks=4",
+        "quantizer.codebook_size=256",
+        "quantizer.quantizer_dropout=0.0",
+    ],
     "fsq": ["quantizer=fsq"],
 }
 STEPS = 6
@@ -27,8 +32,17 @@ def train_tiny(precision: str, overrides: list[str], steps: int = STEPS) -> tupl
     AcceleratorState._reset_state(True)  # the Accelerator's precision is process-wide state
     try:
         with tempfile.TemporaryDirectory() as run_dir:
-            cfg = compose_bench_config(["preset=tiny", f"trainer.mixed_precision={precision}", "trainer.cpu=true",
-                                        "data.batch_size=4", "data.segment_seconds=0.64", *overrides], run_dir)
+            cfg = compose_bench_config(
+                [
+                    "preset=tiny",
+                    f"trainer.mixed_precision={precision}",
+                    "trainer.cpu=true",
+                    "data.batch_size=4",
+                    "data.segment_seconds=0.64",
+                    *overrides,
+                ],
+                run_dir,
+            )
             trainer = build_trainer(cfg)
             batches = trainer._batches()
             for _ in range(steps):
@@ -36,8 +50,11 @@ def train_tiny(precision: str, overrides: list[str], steps: int = STEPS) -> tupl
                 trainer._after_step(logs)
             codec = trainer.codec_raw
             tensors = [*codec.parameters(), *(b for b in codec.buffers() if b.is_floating_point())]
-            facts = {"precision": trainer.acc.mixed_precision, "nonfinite": trainer.nonfinite_total,
-                     "finite_state": all(bool(torch.isfinite(t).all()) for t in tensors)}
+            facts = {
+                "precision": trainer.acc.mixed_precision,
+                "nonfinite": trainer.nonfinite_total,
+                "finite_state": all(bool(torch.isfinite(t).all()) for t in tensors),
+            }
             return facts, logs
     finally:
         AcceleratorState._reset_state(True)

@@ -1,4 +1,5 @@
 """Runs as subprocesses: two processes under torchrun (gloo), and a SIGKILL during a checkpoint write."""
+
 import json
 import os
 import signal
@@ -30,8 +31,18 @@ def _free_port() -> str:
 
 
 def test_two_processes_stay_in_sync(tmp_path):
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", _free_port(),
-           "-m", "src.train", *cli_args(tmp_path, "trainer.max_steps=3", "trainer.checkpoint_every=2")]
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--nproc_per_node",
+        "2",
+        "--master_port",
+        _free_port(),
+        "-m",
+        "src.train",
+        *cli_args(tmp_path, "trainer.max_steps=3", "trainer.checkpoint_every=2"),
+    ]
     done = subprocess.run(cmd, check=False, cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     summary = json.loads((tmp_path / "summary.json").read_text())
@@ -44,8 +55,18 @@ def test_two_processes_stay_in_sync(tmp_path):
 
 
 def test_two_processes_stop_on_the_time_budget_at_the_same_step(tmp_path):
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", _free_port(),
-           "-m", "src.train", *cli_args(tmp_path, "trainer.max_steps=100000", "trainer.max_minutes=0.02")]
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--nproc_per_node",
+        "2",
+        "--master_port",
+        _free_port(),
+        "-m",
+        "src.train",
+        *cli_args(tmp_path, "trainer.max_steps=100000", "trainer.max_minutes=0.02"),
+    ]
     done = subprocess.run(cmd, check=False, cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]  # a rank that stopped alone would hang, then time out
     summary = json.loads((tmp_path / "summary.json").read_text())
@@ -56,12 +77,23 @@ def test_two_processes_stop_on_the_time_budget_at_the_same_step(tmp_path):
 
 
 def test_two_processes_resume_in_sync_and_say_so_once(tmp_path):
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", _free_port(),
-           "-m", "src.train", *cli_args(tmp_path, "trainer.max_steps=2", "trainer.checkpoint_every=2")]
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--nproc_per_node",
+        "2",
+        "--master_port",
+        _free_port(),
+        "-m",
+        "src.train",
+        *cli_args(tmp_path, "trainer.max_steps=2", "trainer.checkpoint_every=2"),
+    ]
     first = subprocess.run(cmd, check=False, cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=300)
     assert first.returncode == 0, first.stderr[-3000:]
-    done = subprocess.run([*cmd, "trainer.max_steps=3"], check=False, cwd=ROOT, env=_env(), capture_output=True,
-                          text=True, timeout=300)
+    done = subprocess.run(
+        [*cmd, "trainer.max_steps=3"], check=False, cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert (done.stdout + done.stderr).count("resumed from") == 1  # once per run, not once per process
     summary = json.loads((tmp_path / "summary.json").read_text())
@@ -71,8 +103,14 @@ def test_two_processes_resume_in_sync_and_say_so_once(tmp_path):
 def test_sigkill_during_checkpoint_write_resumes_from_previous(tmp_path):
     args = cli_args(tmp_path, "trainer.max_steps=4", "trainer.checkpoint_every=2")
     cmd = [sys.executable, "-m", "src.train", *args]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=_env(**{WRITE_DELAY_ENV: "4:120"}),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        cmd,
+        cwd=ROOT,
+        env=_env(**{WRITE_DELAY_ENV: "4:120"}),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     partial = tmp_path / "checkpoints" / ".tmp-step_00000004" / "state.json"
     deadline = time.time() + 240
     while not partial.exists() and proc.poll() is None and time.time() < deadline:

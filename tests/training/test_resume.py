@@ -1,4 +1,5 @@
 """A run stopped at step N and resumed equals an uninterrupted run, bitwise on CPU with a fixed seed."""
+
 import json
 
 import torch
@@ -9,8 +10,13 @@ from tests.training.helpers import assert_same_state, toy_config
 
 # warm-up ends and an epoch ends (8 batches of 2 per epoch, 2 per step -> 4 steps) inside the run;
 # EMA, accumulation and the adversarial start all cross the resume point at step 3.
-COMMON = ("trainer.use_ema=true", "trainer.warmup_steps=2", "trainer.grad_accum_steps=2",
-          "trainer.checkpoint_every=3", "optim.scheduler.warmup_steps=2")
+COMMON = (
+    "trainer.use_ema=true",
+    "trainer.warmup_steps=2",
+    "trainer.grad_accum_steps=2",
+    "trainer.checkpoint_every=3",
+    "optim.scheduler.warmup_steps=2",
+)
 
 
 def test_resumed_run_matches_uninterrupted(tmp_path):
@@ -33,4 +39,3 @@ def test_resumed_run_matches_uninterrupted(tmp_path):
     # metrics.jsonl of the resumed run has each train step once
     rows = [json.loads(ln) for ln in (tmp_path / "split" / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in rows if r["split"] == "train"] == list(range(1, 7))
-

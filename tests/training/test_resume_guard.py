@@ -1,5 +1,6 @@
 """A command never destroys a run already written: trainer.resume=none (or a rewind to an older checkpoint)
 in a run directory that holds checkpoints is refused before anything is written (DESIGN.md failure policy)."""
+
 import hashlib
 import subprocess
 import sys
@@ -15,13 +16,17 @@ from tests.training.helpers import ROOT, cli_args, toy_config
 
 def snapshot(run_dir: Path) -> dict[str, str]:
     """Every file under run_dir -> SHA-256 of its bytes."""
-    return {str(p.relative_to(run_dir)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(run_dir.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(run_dir)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(run_dir.rglob("*"))
+        if p.is_file()
+    }
 
 
 def _train(*args):
-    return subprocess.run([sys.executable, "-m", "src.train", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "src.train", *args], cwd=ROOT, capture_output=True, text=True, timeout=300, check=False
+    )
 
 
 def test_cli_resume_none_on_an_existing_run_is_refused_and_changes_nothing(tmp_path):

@@ -1,4 +1,5 @@
 """The resumable sampler: shards are disjoint and equal, epochs reshuffle, a start offset resumes exactly."""
+
 import pytest
 
 from src.training.sampler import ResumableShardSampler

@@ -1,4 +1,5 @@
 """LR schedules and the weight EMA."""
+
 import math
 
 import pytest

@@ -1,4 +1,5 @@
 """TrainState: one declared list of what a checkpoint holds; save and resume derive from it."""
+
 import pytest
 import torch
 from torch import nn
@@ -13,10 +14,15 @@ def _state(discs: bool = True, ema: bool = False) -> TrainState:
     d = nn.ModuleDict({"mpd": nn.Linear(2, 1)} if discs else {})
     opt_g = torch.optim.AdamW(codec.parameters(), lr=1e-3)
     opt_d = torch.optim.AdamW(d.parameters(), lr=1e-3) if discs else None
-    return TrainState(codec=codec, discriminators=d, opt_g=opt_g,
-                      sched_g=torch.optim.lr_scheduler.LambdaLR(opt_g, lambda s: 0.5**s), opt_d=opt_d,
-                      sched_d=torch.optim.lr_scheduler.LambdaLR(opt_d, lambda s: 1.0) if discs else None,
-                      ema=ModelEMA(nn.Linear(3, 2), codec, 0.9) if ema else None)
+    return TrainState(
+        codec=codec,
+        discriminators=d,
+        opt_g=opt_g,
+        sched_g=torch.optim.lr_scheduler.LambdaLR(opt_g, lambda s: 0.5**s),
+        opt_d=opt_d,
+        sched_d=torch.optim.lr_scheduler.LambdaLR(opt_d, lambda s: 1.0) if discs else None,
+        ema=ModelEMA(nn.Linear(3, 2), codec, 0.9) if ema else None,
+    )
 
 
 def _train(state: TrainState) -> None:

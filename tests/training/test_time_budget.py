@@ -1,5 +1,6 @@
 """trainer.max_minutes: the run stops at the first step past the wall-clock budget, checkpoints, exports,
 logs why, and resumes from there."""
+
 import logging
 
 import pytest

@@ -1,5 +1,6 @@
 """One CPU training step and the step's rules: warm-up before the adversarial terms, encoder freezing,
 no discriminators, the non-finite guard, the EMA, and the exported codec."""
+
 import math
 
 import pytest
@@ -65,8 +66,13 @@ def test_nonfinite_batch_is_skipped_and_counted(tmp_path):
 
 def test_too_many_nonfinite_stops_and_keeps_last_good_checkpoint(tmp_path):
     build_trainer(toy_config(tmp_path, "trainer.checkpoint_every=1")).fit()
-    cfg = toy_config(tmp_path, "trainer.max_steps=10", "trainer.max_nonfinite=3", "loss.weights.mel=nan",
-                     "trainer.checkpoint_every=1")
+    cfg = toy_config(
+        tmp_path,
+        "trainer.max_steps=10",
+        "trainer.max_nonfinite=3",
+        "loss.weights.mel=nan",
+        "trainer.checkpoint_every=1",
+    )
     with pytest.raises(NonFiniteLossError, match="3 consecutive non-finite"):
         build_trainer(cfg).fit()
     ckpts = sorted(p.name for p in (tmp_path / "checkpoints").iterdir())

@@ -7,6 +7,7 @@ runs of a few steps on a CPU: a codec of ~2,600 parameters, a data set that is a
 (seed, epoch, index), and a VQ whose init consumes the global RNG (so a resume that restores the
 RNG wrongly is caught). Selected through tests/training/conf (`encoder=toy` etc., helpers.py);
 they live outside the project's packages, so a toy run's load_codec must trust them by name."""
+
 from __future__ import annotations
 
 import math
@@ -52,8 +53,14 @@ class ToyVQ(DiscreteQuantizer):
     is_discrete = True
     n_codebooks = 1
 
-    def __init__(self, input_dim: int, output_dim: int, codebook_size: int = 32, decay: float = 0.9,
-                 commitment_weight: float = 0.25) -> None:
+    def __init__(
+        self,
+        input_dim: int,
+        output_dim: int,
+        codebook_size: int = 32,
+        decay: float = 0.9,
+        commitment_weight: float = 0.25,
+    ) -> None:
         super().__init__()
         if output_dim != input_dim:
             raise ValueError(f"quantizer.output_dim={output_dim} must equal quantizer.input_dim={input_dim}")
@@ -154,7 +161,14 @@ class ToyAudio(Dataset):
     """Sines plus noise; item i of epoch e is a pure function of (seed, epoch, i)."""
 
     def __init__(self, n: int, sample_rate: int, channels: int, seconds: float, seed: int, vary: bool) -> None:
-        self.n, self.sr, self.channels, self.seconds, self.seed, self.vary = n, sample_rate, channels, seconds, seed, vary
+        self.n, self.sr, self.channels, self.seconds, self.seed, self.vary = (
+            n,
+            sample_rate,
+            channels,
+            seconds,
+            seed,
+            vary,
+        )
         self.epoch = 0
 
     def set_epoch(self, epoch: int) -> None:
@@ -177,8 +191,12 @@ def collate(items: list[dict]) -> dict:
     wav = torch.zeros(len(items), items[0]["wav"].shape[0], int(lengths.max()))
     for k, it in enumerate(items):
         wav[k, :, : it["wav"].shape[-1]] = it["wav"]
-    return {"wav": wav, "lengths": lengths, "item": [it["item"] for it in items],
-            "speaker": [it["speaker"] for it in items]}
+    return {
+        "wav": wav,
+        "lengths": lengths,
+        "item": [it["item"] for it in items],
+        "speaker": [it["speaker"] for it in items],
+    }
 
 
 class ToyData:
@@ -186,8 +204,17 @@ class ToyData:
 
     collate = staticmethod(collate)
 
-    def __init__(self, sample_rate: int, channels: int, batch_size: int = 2, num_workers: int = 0,
-                 segment_seconds: float = 0.5, n_train: int = 16, n_valid: int = 4, seed: int = 0) -> None:
+    def __init__(
+        self,
+        sample_rate: int,
+        channels: int,
+        batch_size: int = 2,
+        num_workers: int = 0,
+        segment_seconds: float = 0.5,
+        n_train: int = 16,
+        n_valid: int = 4,
+        seed: int = 0,
+    ) -> None:
         self.batch_size, self.num_workers, self.segment_seconds = batch_size, num_workers, segment_seconds
         self.skipped: dict[str, str] = {}
         self._splits = {
