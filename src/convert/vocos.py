@@ -72,7 +72,8 @@ def _check_buffer(name: str, got: Tensor, want: Tensor, source: str) -> None:
         )
 
 
-def _rule(key: str, value: Tensor):
+def vocos_rule(key: str, value: Tensor):
+    """Vocos' backbone / head names -> codeclab's (WavTokenizer's decoder reuses it)."""
     if key.startswith("backbone."):
         return "decoder." + key[len("backbone.") :], value
     if key.startswith("head.out."):
@@ -102,7 +103,7 @@ def convert(checkpoint: Path) -> ConvertedCheckpoint:
         if name not in state:
             raise ValueError(f"{weights}: {name} missing: not a mel Vocos state dict")
         _check_buffer(name, state.pop(name), want, str(weights))
-    codec_state = remap(state, _rule, str(weights))
+    codec_state = remap(state, vocos_rule, str(weights))
     check_against(codec_state, expected_state("vocos", overrides), str(weights))
     return ConvertedCheckpoint(
         "vocos",

@@ -20,6 +20,7 @@ from src.convert._shared2 import (
     split_prefixes,
     weight_norm_key,
 )
+from src.convert.vocos import vocos_rule
 
 PRESETS = {(8, 5, 4, 2): "wavtokenizer_75hz", (6, 5, 5, 4): "wavtokenizer_40hz"}
 ENCODEC = "feature_extractor.encodec."
@@ -92,11 +93,7 @@ def _rule(key: str, value: Tensor):
     m = re.fullmatch(r"backbone\.pos_net\.(\d+)\.(norm1|conv1|norm2|conv2)\.(weight|bias)", key)
     if m:
         return f"decoder.pos_net.{m.group(1)}.block.{POS_NET_RES[m.group(2)]}.{m.group(3)}", value
-    if key.startswith("backbone."):
-        return "decoder." + key[len("backbone.") :], value
-    if key.startswith("head.out."):
-        return "head.proj.out." + key[len("head.out.") :], value
-    return None
+    return vocos_rule(key, value)  # the rest of the decoder is a Vocos backbone + ISTFT head
 
 
 def convert(checkpoint: Path) -> ConvertedCheckpoint:
