@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import time
 import warnings
 from pathlib import Path
@@ -256,7 +257,7 @@ class Trainer:
             self.step_log.add(logs)
         st.step += 1
         with warnings.catch_warnings():  # a skipped step did not call optimizer.step(): expected here
-            warnings.filterwarnings("ignore", message="Detected call of `lr_scheduler.step()`")
+            warnings.filterwarnings("ignore", message=re.escape("Detected call of `lr_scheduler.step()`"))
             self.sched_g.step()
             if self.sched_d is not None and adversarial:
                 self.sched_d.step()
