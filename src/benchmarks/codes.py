@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 
 from src.benchmarks import compose_bench_config, split_options
-from src.benchmarks.code_stats import probe
+from src.benchmarks._code_stats import probe
 from src.metrics.bitrate import nominal_bitrate
 
 DEFAULTS = {"steps": 150, "log_every": 10, "probe_items": 16, "probe_seconds": 1.6, "out": "bench/codes.json"}

@@ -1,7 +1,7 @@
 """`python -m src.bench parity [presets=dac_16khz,encodec_24khz,vocos] [modes=eager,bf16,compile]
 [repeats=5] [batch=4] [seconds=1] [size=full|tiny] [out=path]`.
 
-codeclab against the official code with the same weights (src/benchmarks/pairs.py): median seconds of a
+codeclab against the official code with the same weights (src/benchmarks/_pairs.py): median seconds of a
 generator training step (forward + backward, waveform L1 + quantizer losses) and of inference (encode +
 decode), the two sides interleaved, for eager fp32, bf16 autocast and torch.compile. Also checks that
 both sides compute the same thing (largest interior output difference, eval mode). Writes
@@ -88,7 +88,7 @@ def _measure(pair, mode: str, wav: torch.Tensor, repeats: int) -> list[dict]:
 def same_weights(pair, wav: torch.Tensor) -> float:
     """Largest interior difference of the two sides' inference outputs in eval mode, relative to the
     official output's peak (~1e-6 when the weights are equal)."""
-    from src.benchmarks.pairs import interior_difference
+    from src.benchmarks._pairs import interior_difference
 
     pair.ours.eval(), pair.official.eval()
     with torch.inference_mode():
@@ -98,7 +98,7 @@ def same_weights(pair, wav: torch.Tensor) -> float:
 def inference_rtf(name: str, size: str, wav: torch.Tensor, sample_rate: int, repeats: int) -> dict:
     """Real-time factor (compute s / audio s) of encode + decode, eager fp32, interleaved: codeclab and the
     official code as built, and both with weight norm folded (codeclab: src/inference.py)."""
-    from src.benchmarks.pairs import build_pair
+    from src.benchmarks._pairs import build_pair
     from src.inference import fold_weight_norm, prepare_for_inference
 
     plain, folded = build_pair(name, size), build_pair(name, size)  # same seed: the same weights
@@ -122,7 +122,7 @@ def inference_rtf(name: str, size: str, wav: torch.Tensor, sample_rate: int, rep
 
 
 def main(overrides: list[str]) -> dict:
-    from src.benchmarks.pairs import build_pair
+    from src.benchmarks._pairs import build_pair
 
     opts = parse_options(BENCH_KEYS, overrides)
     modes = [m for m in opts["modes"].split(",") if m]

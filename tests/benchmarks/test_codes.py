@@ -6,7 +6,7 @@ import math
 import pytest
 import torch
 
-from src.benchmarks.code_stats import channel_stats, usage
+from src.benchmarks._code_stats import channel_stats, usage
 from src.benchmarks.codes import main
 from tests.training.helpers import TOY_OVERRIDES
 

@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from src.benchmarks import parity
-from src.benchmarks.official import copy_by_order
-from src.benchmarks.pairs import TINY, build_pair
+from src.benchmarks._official import copy_by_order
+from src.benchmarks._pairs import TINY, build_pair
 
 MISSING = [m for m in ("dac", "encodec", "vocos") if importlib.util.find_spec(m) is None]
 pytestmark = pytest.mark.skipif(

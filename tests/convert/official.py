@@ -101,7 +101,7 @@ def official_imports(monkeypatch):
     """The stubs in sys.modules for this test (a real install, if any, is put back after) -> import_module."""
     for name, stub in _STUBS.items():
         monkeypatch.setitem(sys.modules, name, stub)
-    # an official package imported earlier in this process (src.benchmarks.official's stubs, another test's)
+    # an official package imported earlier in this process (src.benchmarks._official's stubs, another test's)
     # holds references to those stand-ins: import it afresh under these ones, and put the old one back after
     for name in [n for n in sys.modules if n.split(".")[0] in OFFICIAL_PACKAGES]:
         monkeypatch.delitem(sys.modules, name)

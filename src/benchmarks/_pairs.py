@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from src.benchmarks.official import copy_by_order, stub_missing_imports
+from src.benchmarks._official import copy_by_order, stub_missing_imports
 
 # preset -> (our overrides, official sizes) at tiny widths, for the fast test of the bench machinery
 TINY = {
