@@ -202,6 +202,25 @@ def normalize_logger(cfg: DictConfig) -> list[str]:
     return problems
 
 
+COMPILE_SETTINGS = (True, False, "auto")
+
+
+def check_budget_and_compile(cfg: DictConfig) -> list[str]:
+    """trainer.max_minutes: null or a finite number > 0; trainer.compile: true | false | auto."""
+    problems = []
+    minutes = _get(cfg, "trainer.max_minutes")
+    if minutes is not _ABSENT and minutes is not None:
+        problems += _positive_float(cfg, "trainer.max_minutes")
+        problems = [
+            p.replace("e.g. trainer.max_minutes=1e-4", "e.g. trainer.max_minutes=10; null = steps only")
+            for p in problems
+        ]
+    setting = _get(cfg, "trainer.compile")
+    if setting is not _ABSENT and setting not in COMPILE_SETTINGS:
+        problems.append(f"{_show('trainer.compile', setting)}: choose true, false or auto (auto = on CUDA only)")
+    return problems
+
+
 CHECKS = (
     normalize_logger,
     check_max_steps,
@@ -210,6 +229,7 @@ CHECKS = (
     check_data,
     check_optim,
     check_init_from,
+    check_budget_and_compile,
 )
 
 

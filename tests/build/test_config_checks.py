@@ -39,6 +39,9 @@ BAD = [  # (override, the key the error must name, a phrase of the fix)
     ("optim.scheduler.name=linear", "optim.scheduler.name", "cosine"),
     ("logger.wandb=true", "logger.wandb", "logger.wandb.enabled=true"),
     ("trainer.init_from=/nonexistent/run", "trainer.init_from", "finished run"),
+    ("trainer.max_minutes=0", "trainer.max_minutes", "> 0"),
+    ("trainer.max_minutes=soon", "trainer.max_minutes", "null = steps only"),
+    ("trainer.compile=maybe", "trainer.compile", "true, false or auto"),
 ]
 
 
