@@ -10,6 +10,8 @@ import torch
 import yaml
 from torch import Tensor
 
+from src.convert.common import key_differences
+
 WEIGHT_SUFFIXES = (".safetensors", ".ckpt", ".pth", ".pt", ".bin")
 
 
@@ -89,13 +91,8 @@ def remap(
 
 def check_against(state: dict[str, Tensor], expected: dict[str, Tensor], source: str) -> None:
     """Every expected key present with its shape, nothing else: else an error listing all differences."""
-    missing = [k for k in expected if k not in state]
-    extra = [k for k in state if k not in expected]
-    shapes = [
-        f"{k}: {tuple(state[k].shape)} vs {tuple(expected[k].shape)}"
-        for k in expected
-        if k in state and state[k].shape != expected[k].shape
-    ]
+    extra, missing, mismatched = key_differences(state, expected)
+    shapes = [f"{k}: {tuple(state[k].shape)} vs {tuple(expected[k].shape)}" for k in mismatched]
     problems = []
     if missing:
         problems.append(f"{len(missing)} codeclab key(s) missing from the checkpoint: {_listing(missing)}")
@@ -107,28 +104,9 @@ def check_against(state: dict[str, Tensor], expected: dict[str, Tensor], source:
         raise ValueError(f"{source}: " + "; ".join(problems))
 
 
-def expected_state(preset: str, overrides: list[str]) -> dict[str, Tensor]:
-    """The state dict (names and shapes) of the codec that preset + overrides build, on the meta device."""
-    from src.build import build_codec
-    from src.compose import compose_train_config
-
-    cfg = compose_train_config([f"preset={preset}", *overrides])
-    with torch.device("meta"):
-        return build_codec(cfg).state_dict()
-
-
 def _listing(keys: list[str], most: int = 20) -> str:
     shown = ", ".join(keys[:most])
     return shown + (f", ... ({len(keys) - most} more)" if len(keys) > most else "")
-
-
-def weight_norm_key(key: str) -> str:
-    """torch.nn.utils.weight_norm's names (weight_g, weight_v) -> parametrizations.weight.original0/1."""
-    if key.endswith("weight_g"):
-        return key[: -len("weight_g")] + "parametrizations.weight.original0"
-    if key.endswith("weight_v"):
-        return key[: -len("weight_v")] + "parametrizations.weight.original1"
-    return key
 
 
 def fill_bookkeeping(state: dict[str, Tensor], expected: dict[str, Tensor]) -> dict[str, Tensor]:

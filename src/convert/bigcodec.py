@@ -12,12 +12,11 @@ from torch import Tensor
 from src.convert import ConvertedCheckpoint
 from src.convert._shared2 import (
     check_against,
-    expected_state,
     find_weights,
     read_yaml,
     remap,
-    weight_norm_key,
 )
+from src.convert.common import expected_state, rename_weight_norm
 from src.nn.activations import kaiser_sinc_lowpass
 
 PARTS = ("CodecEnc", "generator")
@@ -121,7 +120,7 @@ def _rule(key: str, value: Tensor):
         return None
     # Encoder/DecoderBlock are plain Sequentials in codeclab: their own `block.` level goes
     key = re.sub(r"^(encoder|decoder)\.block\.(\d+)\.block\.", r"\1.block.\2.", key)
-    key = weight_norm_key(key)
+    key = rename_weight_norm(key)
     if key.endswith((".alpha", ".beta")):
         value = value.reshape(1, -1, 1)
     return key, value
@@ -145,7 +144,7 @@ def convert(checkpoint: Path) -> ConvertedCheckpoint:
         raise ValueError(f"{weights}: anti-aliasing filters differ from codeclab's (ratio 2, 12 taps): {bad[:5]}")
     state = {k: v for k, v in state.items() if not k.endswith(".filter")}
     codec_state = remap(state, _rule, str(weights))
-    check_against(codec_state, expected_state("bigcodec", overrides), str(weights))
+    check_against(codec_state, expected_state("bigcodec", overrides, meta=True), str(weights))
     return ConvertedCheckpoint(
         "bigcodec",
         overrides,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import pickle
 import re
 from collections.abc import Iterable, Mapping
@@ -68,16 +69,22 @@ def rename(state: Mapping[str, Tensor], rules: Iterable[tuple[str, str]]) -> dic
     return out
 
 
+def key_differences(
+    state: Mapping[str, Tensor], expected: Mapping[str, Tensor]
+) -> tuple[list[str], list[str], list[str]]:
+    """-> (keys of `state` with no place in `expected`, expected keys `state` lacks, keys whose shapes differ),
+    in the order of `state`, `expected` and `expected`."""
+    leftover = [k for k in state if k not in expected]
+    missing = [k for k in expected if k not in state]
+    shapes = [k for k in expected if k in state and state[k].shape != expected[k].shape]
+    return leftover, missing, shapes
+
+
 def check_keys(state: Mapping[str, Tensor], expected: Mapping[str, Tensor], source: str) -> None:
     """Raise KeyMismatchError listing every key of `state` that has no place in `expected` (leftover), every
     expected key `state` lacks (missing) and every shape that differs; `source` names the file or format."""
-    leftover = sorted(set(state) - set(expected))
-    missing = sorted(set(expected) - set(state))
-    shapes = sorted(
-        f"{k}: {tuple(state[k].shape)} vs expected {tuple(expected[k].shape)}"
-        for k in set(state) & set(expected)
-        if state[k].shape != expected[k].shape
-    )
+    leftover, missing, mismatched = (sorted(keys) for keys in key_differences(state, expected))
+    shapes = sorted(f"{k}: {tuple(state[k].shape)} vs expected {tuple(expected[k].shape)}" for k in mismatched)
     if not (leftover or missing or shapes):
         return
     parts = [f"{source}: the checkpoint does not match the model its config describes"]
@@ -91,12 +98,15 @@ def check_keys(state: Mapping[str, Tensor], expected: Mapping[str, Tensor], sour
     raise KeyMismatchError("\n".join(parts))
 
 
-def expected_state(preset: str, overrides: list[str]) -> dict[str, Tensor]:
-    """The state dict (names, shapes) of the codec `preset=<preset> <overrides>` builds (random init)."""
+def expected_state(preset: str, overrides: list[str], meta: bool = False) -> dict[str, Tensor]:
+    """The state dict of the codec `preset=<preset> <overrides>` builds: random init, or on the meta device
+    (names and shapes only, no memory) when `meta`."""
     from src.build import build_codec
     from src.compose import compose_train_config
 
-    return build_codec(compose_train_config([f"preset={preset}", *overrides])).state_dict()
+    cfg = compose_train_config([f"preset={preset}", *overrides])
+    with torch.device("meta") if meta else contextlib.nullcontext():
+        return build_codec(cfg).state_dict()
 
 
 def split_weight_norm(state: Mapping[str, Tensor], expected: Mapping[str, Tensor]) -> dict[str, Tensor]:

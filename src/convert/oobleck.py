@@ -10,13 +10,13 @@ from torch import Tensor
 from src.convert import ConvertedCheckpoint
 from src.convert._shared2 import (
     check_against,
-    expected_state,
     find_file,
     find_weights,
     load_weights,
     read_json,
     remap,
 )
+from src.convert.common import expected_state
 
 WEIGHTS = ("model.safetensors", "model.ckpt", "vae.safetensors", "vae.ckpt")
 UNSUPPORTED = {"antialias_activation": "anti-aliased activations", "use_nearest_upsample": "nearest upsampling"}
@@ -118,7 +118,7 @@ def convert(checkpoint: Path) -> ConvertedCheckpoint:
         kept = {k: v for k, v in state.items() if k.startswith(prefix)}
         dropped, state = len(state) - len(kept), kept
     codec_state = remap(state, _rule(depth, prefix), str(weights))
-    check_against(codec_state, expected_state("oobleck", overrides), str(weights))
+    check_against(codec_state, expected_state("oobleck", overrides, meta=True), str(weights))
     return ConvertedCheckpoint(
         "oobleck",
         overrides,

@@ -10,13 +10,13 @@ from torch import Tensor
 from src.convert import ConvertedCheckpoint
 from src.convert._shared2 import (
     check_against,
-    expected_state,
     find_file,
     find_weights,
     load_weights,
     read_yaml,
     remap,
 )
+from src.convert.common import expected_state
 from src.nn.spectral import mel_filterbank
 
 MEL = "vocos.feature_extractors.MelSpectrogramFeatures"
@@ -104,7 +104,7 @@ def convert(checkpoint: Path) -> ConvertedCheckpoint:
             raise ValueError(f"{weights}: {name} missing: not a mel Vocos state dict")
         _check_buffer(name, state.pop(name), want, str(weights))
     codec_state = remap(state, vocos_rule, str(weights))
-    check_against(codec_state, expected_state("vocos", overrides), str(weights))
+    check_against(codec_state, expected_state("vocos", overrides, meta=True), str(weights))
     return ConvertedCheckpoint(
         "vocos",
         overrides,

@@ -11,15 +11,14 @@ from torch import Tensor
 from src.convert import ConvertedCheckpoint
 from src.convert._shared2 import (
     check_against,
-    expected_state,
     fill_bookkeeping,
     find_weights,
     load_weights,
     read_yaml,
     remap,
     split_prefixes,
-    weight_norm_key,
 )
+from src.convert.common import expected_state, rename_weight_norm
 from src.convert.vocos import vocos_rule
 
 PRESETS = {(8, 5, 4, 2): "wavtokenizer_75hz", (6, 5, 5, 4): "wavtokenizer_40hz"}
@@ -85,7 +84,7 @@ def wavtokenizer_overrides(config: dict, path: Path) -> tuple[str, list[str]]:
 def _rule(key: str, value: Tensor):
     if key.startswith(ENCODEC + "encoder."):
         key = "encoder." + key[len(ENCODEC + "encoder.") :]
-        return weight_norm_key(key.replace(".conv.conv.", ".conv.")), value
+        return rename_weight_norm(key.replace(".conv.conv.", ".conv.")), value
     m = re.fullmatch(re.escape(ENCODEC) + r"quantizer\.vq\.layers\.(\d+)\._codebook\.(\w+)", key)
     if m and m.group(2) in CODEBOOK:
         value = value.reshape(()).bool() if m.group(2) == "inited" else value
@@ -108,7 +107,7 @@ def convert(checkpoint: Path) -> ConvertedCheckpoint:
     window = state.pop("head.istft.window", None)
     if window is None or window.shape != (n_fft,) or not torch.allclose(window, torch.hann_window(n_fft)):
         raise ValueError(f"{weights}: head.istft.window is missing or not a periodic Hann window of {n_fft}")
-    expected = expected_state(preset, overrides)
+    expected = expected_state(preset, overrides, meta=True)
     codec_state = fill_bookkeeping(remap(state, _rule, str(weights)), expected)
     check_against(codec_state, expected, str(weights))
     return ConvertedCheckpoint(
