@@ -1,5 +1,6 @@
-"""`python -m src.bench compile [preset=tiny|none] [steps=5] [warmup=2] [batch=4 seconds=1] [backend=inductor]
-[out=path] [hydra overrides]`: the training step eager against trainer.compile, side by side.
+"""`python -m src.bench compile [preset=tiny|none] [mode=true|kernels|auto] [steps=5] [warmup=2] [batch=4
+seconds=1] [backend=inductor] [out=path] [hydra overrides]`: the training step eager against
+trainer.compile=<mode>, side by side.
 
 Two trainers from the same seed (one eager, one compiled) take their warm-up steps (the compiled one's
 include compilation, reported as compile_s), then alternate timed steps on the same random batch, so that
@@ -27,6 +28,7 @@ BENCH_KEYS = {
     "batch": 4,
     "seconds": 1.0,
     "backend": "inductor",
+    "mode": "true",
     "out": "bench/compile.json",
 }
 
@@ -42,7 +44,8 @@ def _step(trainer, batch) -> float:
 def _trainer(opts: dict, rest: list[str], run_dir: str, compiled: bool):
     from src.build import build_trainer
 
-    flags = [f"trainer.compile={str(compiled).lower()}", f"trainer.compile_backend={opts['backend']}"]
+    mode = str(opts["mode"]).lower() if compiled else "false"
+    flags = [f"trainer.compile={mode}", f"trainer.compile_backend={opts['backend']}"]
     preset = [] if opts["preset"] == "none" else [f"preset={opts['preset']}"]  # none: the overrides alone
     cfg = compose_bench_config([*preset, *rest, *flags], run_dir)
     trainer = build_trainer(cfg)
@@ -73,6 +76,7 @@ def main(overrides: list[str]) -> dict:
         after = dynamo_counts()
     result = {
         "preset": opts["preset"],
+        "mode": str(opts["mode"]).lower(),
         "backend": opts["backend"],
         "batch": f"{shape[0]} x {opts['seconds']:g} s",
         "device": str(eager.acc.device),

@@ -12,6 +12,8 @@ import math
 
 from omegaconf import DictConfig, OmegaConf, open_dict
 
+from src.training.compile import COMPILE_SETTINGS
+
 log = logging.getLogger(__name__)
 _ABSENT = object()
 PRECISIONS = ("no", "bf16", "fp16")
@@ -202,11 +204,8 @@ def normalize_logger(cfg: DictConfig) -> list[str]:
     return problems
 
 
-COMPILE_SETTINGS = (True, False, "auto")
-
-
 def check_budget_and_compile(cfg: DictConfig) -> list[str]:
-    """trainer.max_minutes: null or a finite number > 0; trainer.compile: true | false | auto."""
+    """trainer.max_minutes: null or a finite number > 0; trainer.compile: true | false | kernels | auto."""
     problems = []
     minutes = _get(cfg, "trainer.max_minutes")
     if minutes is not _ABSENT and minutes is not None:
@@ -217,7 +216,7 @@ def check_budget_and_compile(cfg: DictConfig) -> list[str]:
         ]
     setting = _get(cfg, "trainer.compile")
     if setting is not _ABSENT and setting not in COMPILE_SETTINGS:
-        problems.append(f"{_show('trainer.compile', setting)}: choose true, false or auto (auto = on CUDA only)")
+        problems.append(f"{_show('trainer.compile', setting)}: choose true, false, kernels or auto (docs/speed.md)")
     return problems
 
 

@@ -3,13 +3,16 @@
 Both modules go through `snake`, an autograd function that keeps only its input for the backward pass.
 Composed from eager ops, the same formula keeps alpha*x, sin(alpha x) and its square: three more
 activation-sized tensors per call, and Snake codecs call it twice per residual unit at the audio rate.
-`python -m src.bench snake` measures the saving.
+`python -m src.bench snake` measures the saving. With fused kernels on (src/nn/kernels.py) the formula is
+compiled instead into one loop each way, which also saves the elementwise passes themselves.
 """
 
 from __future__ import annotations
 
 import torch
 from torch import Tensor, nn
+
+from src.nn.kernels import FusedKernelLayer, call_fused
 
 
 def snake_eager(x: Tensor, alpha: Tensor, inv_beta: Tensor) -> Tensor:
@@ -47,12 +50,19 @@ class _Snake(torch.autograd.Function):
         return grad_x, grad_alpha, grad_inv_beta
 
 
-def snake(x: Tensor, alpha: Tensor, inv_beta: Tensor) -> Tensor:
-    """x + inv_beta * sin^2(alpha x); x: (B, C, T), alpha and inv_beta: (1, C, 1) -> (B, C, T)."""
+def _snake_function(x: Tensor, alpha: Tensor, inv_beta: Tensor) -> Tensor:
     return _Snake.apply(x, alpha, inv_beta)
 
 
-class Snake1d(nn.Module):
+def snake(x: Tensor, alpha: Tensor, inv_beta: Tensor, backend: str | None = None) -> Tensor:
+    """x + inv_beta * sin^2(alpha x); x: (B, C, T), alpha and inv_beta: (1, C, 1) -> (B, C, T).
+
+    With a compile `backend` (src/nn/kernels.py: trainer.compile=kernels, or auto on a CPU) one compiled loop
+    forward and one backward; with None the autograd function above."""
+    return call_fused("snake", snake_eager, _snake_function, backend, x, alpha, inv_beta)
+
+
+class Snake1d(FusedKernelLayer, nn.Module):
     """Per-channel learnable alpha. x: (B, C, T) -> (B, C, T)."""
 
     def __init__(self, channels: int) -> None:
@@ -61,10 +71,10 @@ class Snake1d(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         # 1e-9 keeps the reciprocal finite when alpha is driven to zero
-        return snake(x, self.alpha, (self.alpha + 1e-9).reciprocal())
+        return snake(x, self.alpha, (self.alpha + 1e-9).reciprocal(), self.fused_backend)
 
 
-class SnakeBeta(nn.Module):
+class SnakeBeta(FusedKernelLayer, nn.Module):
     """Snake with separate frequency (alpha) and magnitude (beta) per channel (BigVGAN; Oobleck, BigCodec).
 
     x + 1/beta * sin^2(alpha x). With `logscale` the parameters are stored as logs (initialised at 0,
@@ -80,4 +90,4 @@ class SnakeBeta(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         alpha, beta = (self.alpha.exp(), self.beta.exp()) if self.logscale else (self.alpha, self.beta)
-        return snake(x, alpha, (beta + 1e-9).reciprocal())
+        return snake(x, alpha, (beta + 1e-9).reciprocal(), self.fused_backend)

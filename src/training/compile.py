@@ -9,6 +9,9 @@ Python-side usage window would recompile every step. It is a small share of a st
 one distance matmul per codebook), while the encoder, decoder, head, discriminators and spectral losses
 compile as single graphs: `tests/training/test_compile.py` checks zero graph breaks and no recompilation
 after warm-up on preset=tiny and preset=demo. Figures: docs/speed.md.
+
+`trainer.compile=kernels` compiles only the fused elementwise kernels (src/nn/kernels.py: Snake); `auto`
+picks full compilation on CUDA and the kernels on a CPU where the codec has them (`compile_mode`).
 """
 
 from __future__ import annotations
@@ -18,17 +21,38 @@ from collections.abc import Mapping
 import torch
 from torch import nn
 
+from src.nn.kernels import has_fused_kernels
+
 # the codec's stages compiled by trainer.compile; the quantizer stays eager (see the module docstring)
 COMPILED_CODEC_STAGES = ("encoder", "decoder", "head")
 
 
-def compile_enabled(setting, device: torch.device) -> bool:
-    """trainer.compile: true | false | auto (compile on CUDA only, where it pays; docs/speed.md)."""
+COMPILE_SETTINGS = (False, True, "auto", "kernels")
+
+
+def compile_mode(setting, device: torch.device, codec: nn.Module | None = None) -> str:
+    """trainer.compile -> what is compiled: "full" (stages, discriminators, losses), "kernels" (the fused
+    elementwise kernels only) or "off".
+
+    true = full; kernels = kernels; false = off; auto = full on CUDA, and on a CPU kernels for a codec that
+    has them (Snake codecs: a few seconds of compilation, paid back within a few steps; docs/speed.md) and
+    off otherwise (a full compile costs 15+ min on 2 cores).
+    """
     if isinstance(setting, bool):
-        return setting
-    if str(setting).lower() == "auto":
-        return device.type == "cuda"
-    raise ValueError(f"trainer.compile={setting!r}: use false, true or auto (compile on CUDA only)")
+        return "full" if setting else "off"
+    name = str(setting).lower()
+    if name == "kernels":
+        return "kernels"
+    if name == "auto":
+        if device.type == "cuda":
+            return "full"
+        return "kernels" if codec is not None and has_fused_kernels(codec) else "off"
+    raise ValueError(f"trainer.compile={setting!r}: use false, true, kernels or auto (docs/speed.md)")
+
+
+def compile_enabled(setting, device: torch.device) -> bool:
+    """Is a full compile asked for (trainer.compile true, or auto on CUDA)?"""
+    return compile_mode(setting, device) == "full"
 
 
 def compile_targets(

@@ -19,9 +19,10 @@ from pathlib import Path
 
 import torch
 
+from src.nn.kernels import set_fused_kernels
 from src.training.checkpointing import Checkpointer
 from src.training.clock import budget_spent, due, progress_bar
-from src.training.compile import compile_enabled, compile_for_training
+from src.training.compile import compile_for_training, compile_mode
 from src.training.ema import ModelEMA
 from src.training.finish import finish_run, state_digest, write_run_config
 from src.training.init_from import init_weights_from
@@ -119,8 +120,13 @@ class Trainer:
         return self.ema.shadow if self.ema is not None else self.codec_raw
 
     def _compile(self, codec, discs) -> list[str]:
-        """trainer.compile: compile the codec's stages, discriminators and losses in place (docs/speed.md)."""
-        if not compile_enabled(self.settings.compile, self.acc.device):
+        """trainer.compile: compile the codec's stages, discriminators and losses in place, or switch the fused
+        kernels on (docs/speed.md). -> the names of what is compiled."""
+        mode = compile_mode(self.settings.compile, self.acc.device, codec)
+        if mode == "kernels":
+            set_fused_kernels(codec, self.settings.compile_backend)  # the EMA copy validates eagerly
+            return ["kernels"]
+        if mode == "off":
             return []
         return compile_for_training(codec, discs, self.recon, self.settings.compile_backend)
 

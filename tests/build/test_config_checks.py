@@ -41,7 +41,7 @@ BAD = [  # (override, the key the error must name, a phrase of the fix)
     ("trainer.init_from=/nonexistent/run", "trainer.init_from", "finished run"),
     ("trainer.max_minutes=0", "trainer.max_minutes", "> 0"),
     ("trainer.max_minutes=soon", "trainer.max_minutes", "null = steps only"),
-    ("trainer.compile=maybe", "trainer.compile", "true, false or auto"),
+    ("trainer.compile=maybe", "trainer.compile", "true, false, kernels or auto"),
 ]
 
 

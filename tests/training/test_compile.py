@@ -16,7 +16,9 @@ from accelerate.state import AcceleratorState
 
 from src.benchmarks import compose_bench_config
 from src.build import build_trainer
-from src.training.compile import compile_enabled, compile_targets, dynamo_counts
+from src.nn.kernels import FusedKernelLayer
+from src.nn.snake import Snake1d
+from src.training.compile import compile_enabled, compile_mode, compile_targets, dynamo_counts
 from src.training.trainer import Trainer
 
 SIZES = {
@@ -66,10 +68,36 @@ def test_compiled_training_has_no_graph_break_and_no_recompilation(preset):
 
 def test_compile_setting_is_checked():
     cpu, cuda = torch.device("cpu"), torch.device("cuda")
-    assert compile_enabled(True, cpu) and not compile_enabled(False, cuda)
-    assert compile_enabled("auto", cuda) and not compile_enabled("auto", cpu)
+    snake_codec, elu_codec = torch.nn.Sequential(Snake1d(2)), torch.nn.Sequential(torch.nn.ELU())
+    assert compile_mode(True, cpu) == "full" and compile_mode(False, cuda) == "off"
+    assert compile_mode("kernels", cuda, elu_codec) == "kernels"
+    assert compile_mode("auto", cuda, snake_codec) == "full"
+    assert compile_mode("auto", cpu, snake_codec) == "kernels"  # pays within a few steps on a CPU
+    assert compile_mode("auto", cpu, elu_codec) == "off"  # nothing to fuse; a full compile does not pay
+    assert compile_enabled("auto", cuda) and not compile_enabled("kernels", cpu)
     with pytest.raises(ValueError, match="trainer.compile"):
-        compile_enabled("yes please", cpu)
+        compile_mode("yes please", cpu)
+
+
+def test_kernels_mode_routes_the_training_codec_through_the_fused_snake():
+    """trainer.compile=kernels on a Snake codec: the training codec's Snake layers use the compiled kernel (the
+    EMA copy stays eager), nothing else is compiled, and steps train with finite losses."""
+    torch._dynamo.reset()
+    torch._dynamo.utils.counters.clear()
+    with tempfile.TemporaryDirectory() as run_dir:
+        trainer = _trainer(
+            "tiny",
+            run_dir,
+            "encoder.activation=snake",
+            "head.activation=snake",
+            "trainer.compile=kernels",
+            "trainer.compile_backend=aot_eager",
+        )
+        assert trainer.compiled == ["kernels"]
+        layers = [m for m in trainer.codec_raw.modules() if isinstance(m, FusedKernelLayer)]
+        assert layers and all(m.fused_backend == "aot_eager" for m in layers)
+        _steps(trainer, 2)
+        assert dynamo_counts()["graphs"] >= 1 and dynamo_counts()["graph_breaks"] == 0
 
 
 def test_compiled_modules_keep_their_state_dict_keys():
