@@ -44,6 +44,9 @@ class Pair:
     train_official: Callable[[Tensor], Tensor]
     infer_ours: Callable[[Tensor], Tensor]
     infer_official: Callable[[Tensor], Tensor]
+    # the official code with the same fused kernel as `trainer.compile=kernels` (patched in; returns the undo),
+    # None where the official model has no layer that codeclab fuses
+    fuse_official: Callable[[str], Callable[[], None]] | None = None
 
 
 def _ours(preset: str, overrides: list[str]):
@@ -66,6 +69,28 @@ def interior_difference(a: Tensor, b: Tensor, margin: float = 0.1) -> float:
     cut = int(margin * n)
     a, b = a[..., cut : n - cut], b[..., cut : n - cut]
     return ((a - b).abs().max() / b.abs().max().clamp_min(1e-12)).item()
+
+
+def _dac_snake_formula(x: Tensor, alpha: Tensor) -> Tensor:
+    """The official DAC Snake's formula, as a plain function for torch.compile (theirs is TorchScript)."""
+    shape = x.shape
+    x = x.reshape(shape[0], shape[1], -1)
+    return (x + (alpha + 1e-9).reciprocal() * torch.sin(alpha * x).pow(2)).reshape(shape)
+
+
+def fuse_dac_snake(backend: str = "inductor") -> Callable[[], None]:
+    """Route the official DAC's Snake1d through a compiled kernel, as codeclab's kernels mode does its own
+    (dynamic shapes, parameters not specialised). -> a function that restores the TorchScript one."""
+    from dac.nn import layers
+
+    original, compiled = layers.snake, torch.compile(_dac_snake_formula, dynamic=True, backend=backend)
+
+    def fused(x: Tensor, alpha: Tensor) -> Tensor:
+        with torch._dynamo.config.patch(force_parameter_static_shapes=False):
+            return compiled(x, alpha)
+
+    layers.snake = fused
+    return lambda: setattr(layers, "snake", original)
 
 
 def dac_pair(overrides: list[str], sizes: dict) -> Pair:
@@ -103,6 +128,7 @@ def dac_pair(overrides: list[str], sizes: dict) -> Pair:
         train_official,
         lambda wav: ours.decode(ours.encode(wav), length=wav.shape[-1]),
         infer_official,
+        fuse_dac_snake,
     )
 
 

@@ -1,9 +1,11 @@
-"""`python -m src.bench parity [presets=dac_16khz,encodec_24khz,vocos] [modes=eager,bf16,compile]
-[repeats=5] [batch=4] [seconds=1] [size=full|tiny] [out=path]`.
+"""`python -m src.bench parity [presets=dac_16khz,encodec_24khz,vocos] [modes=eager,bf16,kernels,compile]
+[repeats=5] [batch=4] [seconds=1] [size=full|tiny] [kernel_backend=inductor] [out=path]`.
 
 codeclab against the official code with the same weights (src/benchmarks/_pairs.py): median seconds of a
 generator training step (forward + backward, waveform L1 + quantizer losses) and of inference (encode +
-decode), the two sides interleaved, for eager fp32, bf16 autocast and torch.compile. Also checks that
+decode), the two sides interleaved, for eager fp32, bf16 autocast, the fused kernels of
+`trainer.compile=kernels` (codeclab's, against the official code as shipped and against the official code
+with the same kernel patched in: `official_fused_s`) and a whole-model torch.compile. Also checks that
 both sides compute the same thing (largest interior output difference, eval mode). Writes
 experiments/measured/parity.json (or out=).
 """
@@ -13,12 +15,13 @@ from __future__ import annotations
 import json
 import statistics
 import time
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import torch
 
 from src.benchmarks import parse_options
+from src.nn.kernels import has_fused_kernels, set_fused_kernels
 
 BENCH_KEYS = {
     "presets": "dac_16khz,encodec_24khz,vocos",
@@ -27,9 +30,10 @@ BENCH_KEYS = {
     "batch": 4,
     "seconds": 1.0,
     "size": "full",
+    "kernel_backend": "inductor",
     "out": "experiments/measured/parity.json",
 }
-MODES = ("eager", "bf16", "compile")
+MODES = ("eager", "bf16", "kernels", "compile")
 
 
 def _train_step(loss_fn, module, wav):
@@ -51,38 +55,63 @@ def _callables(pair, mode: str) -> dict:
     return sides
 
 
-def _measure(pair, mode: str, wav: torch.Tensor, repeats: int) -> list[dict]:
-    autocast = torch.autocast("cpu", dtype=torch.bfloat16) if mode == "bf16" else nullcontext()
+@contextmanager
+def _official_fused(pair, backend: str):
+    """The official model with codeclab's fused kernel patched in, while inside."""
+    undo = pair.fuse_official(backend)
+    try:
+        yield
+    finally:
+        undo()
+
+
+def _measure(pair, mode: str, wav: torch.Tensor, repeats: int, kernel_backend: str = "inductor") -> list[dict]:
+    """Median seconds per side for train and infer; kernels mode adds the fused official side."""
+    if mode == "kernels" and not has_fused_kernels(pair.ours):
+        return []  # nothing to fuse in this preset: the row would repeat eager
     sides, modules = _callables(pair, mode), {"ours": pair.ours, "official": pair.official}
-    rows = []
-    for task in ("train", "infer"):
-        times = {"ours": [], "official": []}
-        for module in modules.values():
-            module.train(task == "train")
-        for r in range(repeats + 1):  # the first round warms up (and compiles): not counted
-            order = ("ours", "official") if r % 2 == 0 else ("official", "ours")  # interleaved, alternating
-            for side in order:
-                train_fn, infer_fn = sides[side]
-                with autocast:
-                    if task == "train":
-                        t = _timed(_train_step, train_fn, modules[side], wav)
-                    else:
-                        with torch.inference_mode():
-                            t = _timed(infer_fn, wav)
-                if r:
-                    times[side].append(t)
-        ours, official = statistics.median(times["ours"]), statistics.median(times["official"])
-        rows.append(
-            {
-                "preset": pair.name,
-                "mode": mode,
-                "task": task,
-                "ours_s": ours,
-                "official_s": official,
-                "ratio": ours / official,
-            }
-        )
-    return rows
+    contexts = {"ours": nullcontext, "official": nullcontext}
+    if mode == "kernels":
+        set_fused_kernels(pair.ours, kernel_backend)
+        if pair.fuse_official is not None:
+            sides["official_fused"], modules["official_fused"] = sides["official"], pair.official
+            contexts["official_fused"] = lambda: _official_fused(pair, kernel_backend)
+    try:
+        return [_timed_rows(pair, mode, task, sides, modules, contexts, wav, repeats) for task in ("train", "infer")]
+    finally:
+        set_fused_kernels(pair.ours, None)
+
+
+def _timed_rows(pair, mode, task, sides, modules, contexts, wav, repeats) -> dict:
+    autocast = torch.autocast("cpu", dtype=torch.bfloat16) if mode == "bf16" else nullcontext()
+    times = {side: [] for side in sides}
+    for module in modules.values():
+        module.train(task == "train")
+    for r in range(repeats + 1):  # the first round warms up (and compiles): not counted
+        order = list(sides) if r % 2 == 0 else list(sides)[::-1]  # interleaved, alternating
+        for side in order:
+            train_fn, infer_fn = sides[side]
+            with contexts[side](), autocast:
+                if task == "train":
+                    t = _timed(_train_step, train_fn, modules[side], wav)
+                else:
+                    with torch.inference_mode():
+                        t = _timed(infer_fn, wav)
+            if r:
+                times[side].append(t)
+    medians = {side: statistics.median(v) for side, v in times.items()}
+    row = {
+        "preset": pair.name,
+        "mode": mode,
+        "task": task,
+        "ours_s": medians["ours"],
+        "official_s": medians["official"],
+        "ratio": medians["ours"] / medians["official"],
+    }
+    if "official_fused" in medians:
+        row["official_fused_s"] = medians["official_fused"]
+        row["ratio_to_fused"] = medians["ours"] / medians["official_fused"]
+    return row
 
 
 def same_weights(pair, wav: torch.Tensor) -> float:
@@ -145,7 +174,7 @@ def main(overrides: list[str]) -> dict:
         result["same_weights_max_diff"][name] = same_weights(pair, wav)
         result["inference_rtf"][name] = inference_rtf(name, opts["size"], wav, pair.sample_rate, opts["repeats"])
         for mode in modes:
-            result["rows"].extend(_measure(pair, mode, wav, opts["repeats"]))
+            result["rows"].extend(_measure(pair, mode, wav, opts["repeats"], opts["kernel_backend"]))
     out = Path(opts["out"])
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2))
@@ -154,10 +183,14 @@ def main(overrides: list[str]) -> dict:
 
 def markdown(result: dict) -> str:
     """The parity JSON as a table: preset, mode, task, ours, official, ratio."""
-    lines = ["| preset | mode | task | codeclab s | official s | ours / official |", "|---|---|---|---|---|---|"]
+    lines = [
+        "| preset | mode | task | codeclab s | official s | ours / official | official + same kernel s | ours / that |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for r in result["rows"]:
+        fused = f"{r['official_fused_s']:.3f} | {r['ratio_to_fused']:.2f}" if "official_fused_s" in r else "- | -"
         lines.append(
             f"| {r['preset']} | {r['mode']} | {r['task']} | {r['ours_s']:.3f} | {r['official_s']:.3f} "
-            f"| {r['ratio']:.2f} |"
+            f"| {r['ratio']:.2f} | {fused} |"
         )
     return "\n".join(lines)

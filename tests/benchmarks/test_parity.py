@@ -37,7 +37,8 @@ def test_bench_writes_json(tmp_path):
     result = parity.main(
         [
             "presets=dac_16khz,vocos",
-            "modes=eager,bf16",
+            "modes=eager,bf16,kernels",
+            "kernel_backend=aot_eager",
             "repeats=1",
             "size=tiny",
             "seconds=0.25",
@@ -51,9 +52,15 @@ def test_bench_writes_json(tmp_path):
         assert set(rtf) == {"ours", "official", "ours_folded", "official_folded"} and min(rtf.values()) > 0
     assert all(v < 1e-5 for v in result["same_weights_max_diff"].values())
     rows = result["rows"]
-    assert len(rows) == 2 * 2 * 2  # presets x modes x {train, infer}
+    # presets x {eager, bf16} x {train, infer}, + kernels for the Snake codec only (Vocos has nothing to fuse)
+    assert len(rows) == 2 * 2 * 2 + 2
+    assert {(r["preset"], r["task"]) for r in rows if r["mode"] == "kernels"} == {
+        ("dac_16khz", "train"),
+        ("dac_16khz", "infer"),
+    }
     for row in rows:
-        assert set(row) == {"preset", "mode", "task", "ours_s", "official_s", "ratio"}
+        fused = {"official_fused_s", "ratio_to_fused"} if row["mode"] == "kernels" else set()
+        assert set(row) == {"preset", "mode", "task", "ours_s", "official_s", "ratio"} | fused
         assert row["ours_s"] > 0 and row["official_s"] > 0
         assert row["ratio"] == pytest.approx(row["ours_s"] / row["official_s"])
     table = parity.markdown(result)
