@@ -73,17 +73,35 @@ def masked_mean(values: Tensor, active: Tensor | None) -> Tensor:
     return (values * w).sum() / w.sum().clamp(min=1.0)
 
 
+def code_counts(codes: Tensor, k: int, valid: Tensor | None = None) -> Tensor:
+    """codes: int64 of any shape, valid: bool of the same shape or None -> (K,) float32 count of each code
+    among the valid positions.
+
+    index_add of ones (or of the 0/1 mask) instead of bincount(codes[valid]): the output has a fixed shape, so
+    torch.compile traces it as one op (bincount's size and boolean indexing depend on the data and break the
+    graph). Counts are integers, exact in float32 up to 2^24 per code, the same values bincount gives.
+    """
+    codes = codes.reshape(-1)
+    if valid is None:
+        weight = torch.ones(codes.shape[0], device=codes.device)
+    else:
+        weight = valid.reshape(-1).float()
+    return torch.zeros(k, device=codes.device).index_add_(0, codes, weight)
+
+
 class CodeUsage(nn.Module):
     """Counts code usage over a window of training steps for utilization / perplexity logging.
 
-    The window buffer is not persistent: it is logging state, not model state.
+    The window (counts (K,) and the number of steps in it) lives in buffers, not in Python attributes, so
+    that a compiled quantizer does not recompile every step (Dynamo guards on Python ints). The buffers are
+    not persistent: they are logging state, not model state.
     """
 
     def __init__(self, codebook_size: int, window: int = 100) -> None:
         super().__init__()
         self.window = int(window)
         self.register_buffer("counts", torch.zeros(codebook_size), persistent=False)
-        self.steps = 0
+        self.register_buffer("steps", torch.zeros((), dtype=torch.long), persistent=False)
 
     @staticmethod
     def summarize(counts: Tensor) -> dict[str, Tensor]:
@@ -93,15 +111,14 @@ class CodeUsage(nn.Module):
         return {"utilization": (counts > 0).float().mean(), "perplexity": entropy.exp()}
 
     def forward(self, counts: Tensor, update: bool) -> dict[str, Tensor]:
-        """counts: (K,) codes used in this batch. Training steps accumulate into the window."""
+        """counts: (K,) codes used in this batch. Training steps accumulate into the window; a full
+        window restarts (tensor ops, no host read)."""
         counts = counts.detach().float()
         if not update:
             return self.summarize(counts)
-        if self.steps >= self.window:
-            self.counts.zero_()
-            self.steps = 0
-        self.counts.add_(counts)
-        self.steps += 1
+        restart = self.steps >= self.window  # () bool
+        self.counts.copy_(torch.where(restart, 0.0, self.counts) + counts)
+        self.steps.copy_(torch.where(restart, 0, self.steps) + 1)
         return self.summarize(self.counts)
 
 

@@ -13,6 +13,7 @@ from src.quantizer.common import (
     ResidualQuantizer,
     check_mask,
     check_output_dim,
+    code_counts,
     full_precision,
     straight_through,
 )
@@ -59,8 +60,7 @@ class FactorizedLayer(nn.Module):
             "vq/commitment": (e - q.detach()).pow(2).mean(dim=1) * self.commitment_weight,
             "vq/codebook": (q - e.detach()).pow(2).mean(dim=1) * self.codebook_weight,
         }
-        used = codes if active is None else codes[active]
-        counts = torch.bincount(used.reshape(-1), minlength=self.codebook.num_embeddings)
+        counts = code_counts(codes, self.codebook.num_embeddings, active)  # fixed shape: compile-clean
         metrics = self.usage(counts, update=update and self.training)
         out = self.out_proj(straight_through(q.detach(), e).contiguous())
         return LayerOutput(out, codes, losses, metrics)

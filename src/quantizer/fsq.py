@@ -12,6 +12,7 @@ from src.quantizer.common import (
     DiscreteQuantizer,
     check_mask,
     check_output_dim,
+    code_counts,
     full_precision,
     straight_through,
 )
@@ -78,8 +79,7 @@ class FSQ(DiscreteQuantizer):
         mask = check_mask(mask, z)
         self.resolve_n(n_quantizers)
         q, codes = self._quantize(z)
-        used = codes if mask is None else codes[mask]
-        counts = torch.bincount(used.reshape(-1), minlength=self.codebook_size)
+        counts = code_counts(codes, self.codebook_size, mask)  # fixed shape: compile-clean
         stats = self.usage(counts, update=self.training)
         metrics = {f"vq/{k}/0": v for k, v in stats.items()}
         return QuantizerOutput(self.out_proj(q.to(z.dtype)), codes[:, None], {}, metrics)

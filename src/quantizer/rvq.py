@@ -116,24 +116,40 @@ class ResidualVQ(ResidualQuantizer):
             )
             for i in range(self.n_codebooks)
         )
+        self._compiled_quantize = None  # set by `compile`
 
     def _skip_mask(self, batch: int, device: torch.device) -> Tensor | None:
         """XY-Tokenizer: a skip_rvq_ratio share of samples bypasses quantization (never all of them)."""
         if self.skip_rvq_ratio <= 0:
             return None
         skip = torch.rand(batch, device=device) < self.skip_rvq_ratio
-        if bool(skip.all()):
-            skip[0] = False
+        skip[0] = skip[0] & ~skip.all()  # tensor ops, no host read: compile-clean
         return skip
 
     @full_precision
     def forward(self, z: Tensor, mask: Tensor | None = None, n_quantizers: int | None = None) -> QuantizerOutput:
         """z: (B, input_dim, F); mask: (B, F) bool, True = real frame (padded frames never update
-        codebooks nor count in losses)."""
+        codebooks nor count in losses).
+
+        A training step with a codebook not yet `ready` (k-means init on the first batch: host reads and a
+        CPU generator, once per run) runs eagerly; every other call goes through `compile`'s graph if any."""
+        n_use = self.resolve_n(n_quantizers)
+        if self.training and not all(layer.codebook.ready for layer in self.layers[:n_use]):
+            return self._quantize(z, mask, n_use)
+        return (self._compiled_quantize or self._quantize)(z, mask, n_use)
+
+    def compile(self, *args, **kwargs) -> None:
+        """nn.Module.compile for the steady state: compiles the quantization (torch.compile's arguments) but
+        not the dispatch in `forward`, so that the once-per-run k-means init never enters the graph: with
+        fullgraph=True no step breaks a graph, and none recompiles once the codebooks are ready."""
+        self._compiled_quantize = torch.compile(self._quantize, *args, **kwargs)
+
+    def _quantize(self, z: Tensor, mask: Tensor | None, n_use: int) -> QuantizerOutput:
+        """forward's work, in float32 (forward's caller set it): z (B, input_dim, F) -> QuantizerOutput."""
         mask = check_mask(mask, z)
         x = self.input_proj(z)
         skip = self._skip_mask(x.shape[0], x.device) if self.training else None
-        out = self.residual(x, mask, self.resolve_n(n_quantizers), train=self.training, skip=skip)
+        out = self.residual(x, mask, n_use, train=self.training, skip=skip)
         out.z_q = self.output_proj(out.z_q)
         return out
 
