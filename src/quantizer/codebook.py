@@ -9,7 +9,7 @@ DDP's buffer broadcast is never relied upon.
 torch.compile: every training step but the first is compile-clean (one graph, no host reads): statistics
 are fixed-shape tensor ops, the usage window lives in buffers, dead codes are replaced with masks over a
 fixed-size candidate set ordered by a hash of the rows (`row_keys`), and the collectives are all_reduce and
-all_gather_into_tensor, which Dynamo traces as functional collectives. The k-means init of the first
+all_gather_single, which Dynamo traces as functional collectives. The k-means init of the first
 training batch reads the host and draws from a CPU generator: it runs once per run, eagerly, behind the
 Python flag `EMACodebook.ready` (ResidualVQ.forward runs that step uncompiled; docs/speed.md).
 """
@@ -41,11 +41,11 @@ def all_reduce_sum_(t: Tensor) -> Tensor:
 
 def all_gather_cat(t: Tensor) -> Tensor:
     """t: (M, ...) of the same shape on every rank -> (world * M, ...): all ranks' tensors in rank order.
-    Fixed shapes and all_gather_into_tensor: traced by Dynamo as a functional collective."""
+    Fixed shapes and all_gather_single (all_gather_into_tensor): traced by Dynamo as a functional collective."""
     if not _dist_on():
         return t
     out = t.new_empty((dist.get_world_size() * t.shape[0], *t.shape[1:]))
-    dist.all_gather_into_tensor(out, t.contiguous())
+    dist.all_gather_single(out, t.contiguous())
     return out
 
 

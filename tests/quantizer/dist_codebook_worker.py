@@ -1,8 +1,9 @@
-"""Worker for the distributed EMA-codebook test: `torchrun --nproc_per_node N this.py OUT_DIR`.
+"""Worker for the distributed EMA-codebook test: `torchrun --nproc_per_node N this.py OUT_DIR [compile]`.
 
 Each rank quantizes its contiguous share of a fixed batch for several training steps (k-means init
 at step 0, dead-code replacements on the way) and saves its codebook state to OUT_DIR/rank<r>.pt.
-`run_steps(rank=0, world=1)` is the single-process reference on the whole batch.
+`run_steps(rank=0, world=1)` is the single-process reference on the whole batch. With `compile`, the
+quantizer is compiled (backend "eager", fullgraph=True): its collectives are traced as functional ones.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def make_batches() -> list[tuple[torch.Tensor, torch.Tensor]]:
     return out
 
 
-def run_steps(rank: int, world: int) -> dict[str, torch.Tensor]:
+def run_steps(rank: int, world: int, compiled: bool = False) -> dict[str, torch.Tensor]:
     q = ResidualVQ(
         DIM,
         n_codebooks=2,
@@ -46,6 +47,8 @@ def run_steps(rank: int, world: int) -> dict[str, torch.Tensor]:
         threshold_ema_dead=1.5,
         quantizer_dropout=0.0,
     ).train()
+    if compiled:
+        q.compile(backend="eager", fullgraph=True)
     per = BATCH // world
     replaced = torch.zeros(())
     for z, mask in make_batches():
@@ -61,11 +64,11 @@ def run_steps(rank: int, world: int) -> dict[str, torch.Tensor]:
     return state
 
 
-def main(out_dir: str) -> None:
+def main(out_dir: str, compiled: bool = False) -> None:
     dist.init_process_group("gloo")
     rank, world = dist.get_rank(), dist.get_world_size()
     torch.manual_seed(100 + rank)  # different global RNG per rank, as in training: must not matter
-    state = run_steps(rank, world)
+    state = run_steps(rank, world, compiled)
     state["rank"], state["world"] = torch.tensor(rank), torch.tensor(world)
     torch.save(state, os.path.join(out_dir, f"rank{rank}.pt"))
     dist.barrier()
@@ -73,4 +76,4 @@ def main(out_dir: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], compiled=sys.argv[2:] == ["compile"])

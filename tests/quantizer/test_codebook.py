@@ -159,3 +159,31 @@ def test_sampling_generator_state_travels_in_state_dict():
     torch.randperm(10, generator=a.generator)  # advance a's stream
     b.load_state_dict(a.state_dict())
     assert torch.equal(torch.randperm(50, generator=a.generator), torch.randperm(50, generator=b.generator))
+
+
+@pytest.mark.distributed
+def test_two_compiled_processes_match_one_eager_process(tmp_path, repo_root):
+    """Compiled (fullgraph) under torch.distributed: all_reduce and all_gather_single are traced as functional
+    collectives; dead-code candidates gathered across ranks give the single-process replacements."""
+    worker = repo_root / "tests" / "quantizer" / "dist_codebook_worker.py"
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", str(_free_port())]
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(repo_root)}
+    proc = subprocess.run(
+        [*cmd, str(worker), str(tmp_path), "compile"],
+        cwd=repo_root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    states = [torch.load(tmp_path / f"rank{r}.pt") for r in range(2)]
+    spec = importlib.util.spec_from_file_location("dist_codebook_worker", worker)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    single = mod.run_steps(rank=0, world=1)
+    assert float(single["replaced"]) > 0, "the scenario must include a dead-code replacement"
+    for key, ref in single.items():
+        assert torch.equal(states[0][key], states[1][key]), f"ranks differ on {key}"
+        torch.testing.assert_close(states[0][key].float(), ref.float(), atol=1e-5, rtol=1e-5, msg=key)
