@@ -130,3 +130,27 @@ class ContinuousBottleneck(Quantizer):
         if n_quantizers is not None:
             raise ValueError(f"{type(self).__name__} is continuous: n_quantizers must be None")
         return check_mask(mask, z)
+
+
+class EagerWarmup:
+    """Compile support for a quantizer with a once-per-run step that cannot be traced (an EMA codebook's
+    k-means init on the first training batch: host reads, a CPU generator, variable-size gathers).
+
+    `compile(...)` (nn.Module.compile's place, torch.compile's arguments) compiles `_quantize`, not
+    `forward`: forward calls `run_quantize`, an eager dispatch that runs `_quantize` uncompiled while
+    `warming_up(n)` is True in training, and the compiled graph otherwise. `warming_up` reads Python state
+    only (no tensor: a read would sync the device every step), so with fullgraph=True no step breaks a graph,
+    and once warmed up none recompiles. Subclasses define
+      _quantize(z (B, input_dim, F), mask (B, F) | None, n: int) -> QuantizerOutput
+      warming_up(n: int) -> bool
+    """
+
+    _compiled_quantize = None  # set by compile()
+
+    def compile(self, *args, **kwargs) -> None:
+        self._compiled_quantize = torch.compile(self._quantize, *args, **kwargs)
+
+    def run_quantize(self, z: Tensor, mask: Tensor | None, n: int) -> QuantizerOutput:
+        if self.training and self.warming_up(n):
+            return self._quantize(z, mask, n)  # eager: the once-per-run step happens here
+        return (self._compiled_quantize or self._quantize)(z, mask, n)

@@ -7,6 +7,7 @@ import torch
 from torch import Tensor, nn
 
 from src.nn.conv import WNConv1d
+from src.quantizer.base import EagerWarmup
 from src.quantizer.codebook import EMACodebook
 from src.quantizer.common import (
     LayerOutput,
@@ -59,7 +60,7 @@ class EMAQuantizerLayer(nn.Module):
         return self.out_proj(q.contiguous())
 
 
-class ResidualVQ(ResidualQuantizer):
+class ResidualVQ(EagerWarmup, ResidualQuantizer):
     """z: (B, input_dim, F) -> z_q: (B, output_dim, F), codes (B, n_q, F).
 
     input_dim -> rvq_dim (input_proj) -> residual stages in rvq_dim, each quantizing a codebook_dim
@@ -116,7 +117,6 @@ class ResidualVQ(ResidualQuantizer):
             )
             for i in range(self.n_codebooks)
         )
-        self._compiled_quantize = None  # set by `compile`
 
     def _skip_mask(self, batch: int, device: torch.device) -> Tensor | None:
         """XY-Tokenizer: a skip_rvq_ratio share of samples bypasses quantization (never all of them)."""
@@ -129,23 +129,16 @@ class ResidualVQ(ResidualQuantizer):
     @full_precision
     def forward(self, z: Tensor, mask: Tensor | None = None, n_quantizers: int | None = None) -> QuantizerOutput:
         """z: (B, input_dim, F); mask: (B, F) bool, True = real frame (padded frames never update
-        codebooks nor count in losses).
+        codebooks nor count in losses). Compiled by `compile` (EagerWarmup) except while a codebook awaits
+        its k-means init."""
+        return self.run_quantize(z, mask, self.resolve_n(n_quantizers))
 
-        A training step with a codebook not yet `ready` (k-means init on the first batch: host reads and a
-        CPU generator, once per run) runs eagerly; every other call goes through `compile`'s graph if any."""
-        n_use = self.resolve_n(n_quantizers)
-        if self.training and not all(layer.codebook.ready for layer in self.layers[:n_use]):
-            return self._quantize(z, mask, n_use)
-        return (self._compiled_quantize or self._quantize)(z, mask, n_use)
-
-    def compile(self, *args, **kwargs) -> None:
-        """nn.Module.compile for the steady state: compiles the quantization (torch.compile's arguments) but
-        not the dispatch in `forward`, so that the once-per-run k-means init never enters the graph: with
-        fullgraph=True no step breaks a graph, and none recompiles once the codebooks are ready."""
-        self._compiled_quantize = torch.compile(self._quantize, *args, **kwargs)
+    def warming_up(self, n: int) -> bool:
+        """A codebook used by this call awaits its k-means init (host reads, once per run)."""
+        return not all(layer.codebook.ready for layer in self.layers[:n])
 
     def _quantize(self, z: Tensor, mask: Tensor | None, n_use: int) -> QuantizerOutput:
-        """forward's work, in float32 (forward's caller set it): z (B, input_dim, F) -> QuantizerOutput."""
+        """forward's work, in float32 (forward set it): z (B, input_dim, F) -> QuantizerOutput (n codebooks)."""
         mask = check_mask(mask, z)
         x = self.input_proj(z)
         skip = self._skip_mask(x.shape[0], x.device) if self.training else None

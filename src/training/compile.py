@@ -1,14 +1,17 @@
-"""`trainer.compile`: torch.compile (Ansel et al. 2024, "PyTorch 2") of the codec's stages, the discriminators
-and the reconstruction losses for training.
+"""`trainer.compile`: torch.compile (Ansel et al. 2024, "PyTorch 2") of the codec's stages (encoder, quantizer,
+decoder, head), the discriminators and the reconstruction losses for training.
 
 Each module's forward is compiled in place (`nn.Module.compile`), so state-dict keys, checkpoints, DDP
-wrapping and the training step itself stay as they are. The quantizer is left eager on purpose: its EMA
-codebooks take data-dependent steps (k-means on the first batch, dead-code replacement whose count is
-read on the host, bincount of codes, masked rows) that Dynamo can only run by breaking the graph, and its
-Python-side usage window would recompile every step. It is a small share of a step (1x1 projections and
-one distance matmul per codebook), while the encoder, decoder, head, discriminators and spectral losses
-compile as single graphs: `tests/training/test_compile.py` checks zero graph breaks and no recompilation
-after warm-up on preset=tiny and preset=demo. Figures: docs/speed.md.
+wrapping and the training step itself stay as they are. The quantizers are written to trace as one graph:
+fixed-shape code counts and EMA statistics (masks instead of `x[valid]`, index_add instead of bincount), the
+usage window in buffers, dead-code replacement by masks over a fixed-size candidate set, and collectives
+Dynamo traces as functional ones (all_reduce, all_gather_single). The one exception, the EMA codebooks'
+k-means init on the first training batch (host reads, a CPU generator, variable-size gathers), runs once per
+run outside the graph: `ResidualVQ.compile` compiles its quantization and leaves `forward` as an eager
+dispatch that takes the uncompiled path while a codebook is not yet initialised (src/quantizer/rvq.py).
+`tests/training/test_compile.py` checks zero graph breaks and no recompilation after warm-up on preset=tiny
+and preset=demo, and tests/quantizer/test_compiled_quantizers.py each discrete quantizer alone (fullgraph,
+same outputs as eager). Figures: docs/speed.md.
 
 `trainer.compile=kernels` compiles only the fused elementwise kernels (src/nn/kernels.py: Snake); `auto`
 picks full compilation on CUDA and the kernels on a CPU where the codec has them (`compile_mode`).
@@ -23,8 +26,8 @@ from torch import nn
 
 from src.nn.kernels import has_fused_kernels
 
-# the codec's stages compiled by trainer.compile; the quantizer stays eager (see the module docstring)
-COMPILED_CODEC_STAGES = ("encoder", "decoder", "head")
+# the codec's stages compiled by trainer.compile (the EMA quantizers' first step stays eager: module docstring)
+COMPILED_CODEC_STAGES = ("encoder", "quantizer", "decoder", "head")
 
 
 COMPILE_SETTINGS = (False, True, "auto", "kernels")
@@ -58,8 +61,8 @@ def compile_enabled(setting, device: torch.device) -> bool:
 def compile_targets(
     codec: nn.Module, discriminators: Mapping[str, nn.Module], losses: Mapping[str, nn.Module]
 ) -> dict[str, nn.Module]:
-    """-> {name: module} that trainer.compile compiles: codec.encoder/decoder/head, each discriminator,
-    each reconstruction loss."""
+    """-> {name: module} that trainer.compile compiles: codec.encoder/quantizer/decoder/head, each
+    discriminator, each reconstruction loss."""
     targets = {f"codec.{stage}": getattr(codec, stage) for stage in COMPILED_CODEC_STAGES}
     targets.update({f"discriminator.{name}": d for name, d in discriminators.items()})
     targets.update({f"loss.{name}": loss for name, loss in losses.items()})

@@ -1,5 +1,6 @@
-"""trainer.compile: the codec's stages, the discriminators and the losses trace with zero graph breaks and
-are not recompiled after warm-up (training steps in both adversarial phases, then an eval forward).
+"""trainer.compile: the codec's stages (quantizer included), the discriminators and the losses trace with zero
+graph breaks and are not recompiled after warm-up (training steps in both adversarial phases, then an eval
+forward).
 
 Graph breaks and recompilations are Dynamo properties, independent of the backend: the "eager" backend
 checks them without paying for inductor's code generation on a small CPU.
@@ -18,6 +19,7 @@ from src.benchmarks import compose_bench_config
 from src.build import build_trainer
 from src.nn.kernels import FusedKernelLayer
 from src.nn.snake import Snake1d
+from src.quantizer.rvq import ResidualVQ
 from src.training.compile import compile_enabled, compile_mode, compile_targets, dynamo_counts
 from src.training.trainer import Trainer
 
@@ -31,6 +33,13 @@ def _trainer(preset: str, run_dir: str, *overrides: str) -> Trainer:
     AcceleratorState._reset_state(True)  # a test elsewhere may have set another mixed precision
     cfg = compose_bench_config([f"preset={preset}", "trainer.cpu=true", *SIZES[preset], *overrides], run_dir)
     return build_trainer(cfg)
+
+
+def _quantizer_graphs() -> int:
+    """Graphs Dynamo holds for ResidualVQ's compiled quantization (the presets' EMA RVQ), all instances."""
+    from torch._dynamo.eval_frame import _debug_get_cache_entry_list
+
+    return len(_debug_get_cache_entry_list(ResidualVQ._quantize.__code__))
 
 
 def _steps(trainer: Trainer, n: int) -> None:
@@ -51,7 +60,8 @@ def test_compiled_training_has_no_graph_break_and_no_recompilation(preset):
             preset, run_dir, "trainer.compile=true", "trainer.compile_backend=eager", "trainer.warmup_steps=1"
         )  # step 0 reconstruction only, adversarial from step 1
         assert trainer.compiled == list(compile_targets(trainer.codec_raw, trainer.discs_raw, trainer.recon))
-        _steps(trainer, 2)  # warm-up: both phases traced
+        assert "codec.quantizer" in trainer.compiled and isinstance(trainer.codec_raw.quantizer, ResidualVQ)
+        _steps(trainer, 2)  # warm-up: both phases traced (the quantizer's step 0, k-means init, runs eagerly)
         trainer.codec.eval()
         with torch.no_grad():
             trainer.codec(torch.randn(1, 1, 16000))
@@ -59,11 +69,13 @@ def test_compiled_training_has_no_graph_break_and_no_recompilation(preset):
         warm = dynamo_counts()
         assert warm["graph_breaks"] == 0
         assert warm["graphs"] >= len(trainer.compiled)  # every target was traced
+        assert _quantizer_graphs() == 2  # the quantizer in training and in eval mode, one graph each
         _steps(trainer, 2)  # new data, same shapes
         trainer.codec.eval()
         with torch.no_grad():
             trainer.codec(torch.randn(1, 1, 16000))
         assert dynamo_counts() == warm  # no graph break, no recompilation after warm-up
+        assert _quantizer_graphs() == 2
 
 
 def test_compile_setting_is_checked():

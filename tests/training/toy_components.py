@@ -21,7 +21,8 @@ from src.decoder.base import Decoder
 from src.discriminator.base import Discriminator
 from src.encoder.base import Encoder
 from src.head.base import Head
-from src.quantizer.base import DiscreteQuantizer
+from src.quantizer.base import DiscreteQuantizer, EagerWarmup
+from src.quantizer.common import code_counts
 from src.types import DiscriminatorOutput, QuantizerOutput
 
 
@@ -45,9 +46,12 @@ class ToyEncoder(Encoder):
         return self.net(wav)
 
 
-class ToyVQ(DiscreteQuantizer):
+class ToyVQ(EagerWarmup, DiscreteQuantizer):
     """One EMA codebook with k-means-free random init from the first batch (consumes the global RNG, which
-    is what the resume test needs) and a straight-through estimator. z: (B, D, F)."""
+    is what the resume test needs) and a straight-through estimator. z: (B, D, F).
+
+    Compile-clean as the real EMA quantizers are (trainer.compile): the init reads the host, so it runs in
+    EagerWarmup's uncompiled first step, behind the Python mirror `ready` of the `initialized` buffer."""
 
     aux_loss_names = ("vq/commitment",)
     is_discrete = True
@@ -68,19 +72,32 @@ class ToyVQ(DiscreteQuantizer):
         self.codebook_size, self.decay, self.commitment_weight = codebook_size, decay, commitment_weight
         self.register_buffer("codebook", torch.zeros(codebook_size, input_dim))
         self.register_buffer("initialized", torch.zeros((), dtype=torch.bool))
+        self.ready = False
+
+    def _load_from_state_dict(self, *args, **kwargs) -> None:
+        super()._load_from_state_dict(*args, **kwargs)
+        self.ready = False  # `initialized` may have changed: the next training step re-reads it eagerly
+
+    def warming_up(self, n: int) -> bool:
+        return not self.ready
 
     def _nearest(self, flat: Tensor) -> Tensor:
         return torch.cdist(flat, self.codebook).argmin(dim=-1)
 
     def forward(self, z: Tensor, mask: Tensor | None = None, n_quantizers: int | None = None) -> QuantizerOutput:
+        return self.run_quantize(z, mask, 1)
+
+    def _quantize(self, z: Tensor, mask: Tensor | None, n: int) -> QuantizerOutput:
         b, d, f = z.shape
         flat = z.detach().transpose(1, 2).reshape(-1, d).float()
-        if self.training and not bool(self.initialized):
-            pick = torch.randint(0, flat.shape[0], (self.codebook_size,), device=flat.device)
-            self.codebook.copy_(flat[pick])
-            self.initialized.fill_(True)
-            if _distributed():  # every rank holds rank 0's initial codebook
-                torch.distributed.broadcast(self.codebook, 0)
+        if self.training and not self.ready:  # eager only (EagerWarmup)
+            if not bool(self.initialized):
+                pick = torch.randint(0, flat.shape[0], (self.codebook_size,), device=flat.device)
+                self.codebook.copy_(flat[pick])
+                self.initialized.fill_(True)
+                if _distributed():  # every rank holds rank 0's initial codebook
+                    torch.distributed.broadcast(self.codebook, 0)
+            self.ready = True
         idx = self._nearest(flat)
         if self.training:
             onehot = F.one_hot(idx, self.codebook_size).float()
@@ -88,14 +105,15 @@ class ToyVQ(DiscreteQuantizer):
             if _distributed():  # statistics summed over ranks, as DESIGN.md requires of EMA codebooks
                 torch.distributed.all_reduce(counts)
                 torch.distributed.all_reduce(sums)
-            used = counts > 0
-            new = sums[used] / counts[used, None]
-            self.codebook[used] = self.decay * self.codebook[used] + (1 - self.decay) * new
+            used = (counts > 0)[:, None]  # masks, not codebook[used]: fixed shapes (compile-clean)
+            new = sums / counts.clamp(min=1)[:, None]
+            self.codebook.copy_(torch.where(used, self.decay * self.codebook + (1 - self.decay) * new, self.codebook))
         q = self.codebook[idx].view(b, f, d).transpose(1, 2).to(z.dtype)
         commit = F.mse_loss(z, q.detach()) * self.commitment_weight
         z_q = z + (q - z).detach()
         codes = idx.view(b, 1, f)
-        return QuantizerOutput(z_q, codes, {"vq/commitment": commit}, {"vq/used": float(idx.unique().numel())})
+        used = (code_counts(idx, self.codebook_size) > 0).sum().float()  # distinct codes, no unique(): fixed shape
+        return QuantizerOutput(z_q, codes, {"vq/commitment": commit}, {"vq/used": used})
 
     def encode(self, z: Tensor, n_quantizers: int | None = None) -> Tensor:
         b, d, f = z.shape
