@@ -101,7 +101,8 @@ class CodeUsage(nn.Module):
         super().__init__()
         self.window = int(window)
         self.register_buffer("counts", torch.zeros(codebook_size), persistent=False)
-        self.register_buffer("steps", torch.zeros((), dtype=torch.long), persistent=False)
+        # (1,), not 0-dim: state digests view every buffer as bytes, which a 0-dim int64 cannot do
+        self.register_buffer("steps", torch.zeros(1, dtype=torch.long), persistent=False)
 
     @staticmethod
     def summarize(counts: Tensor) -> dict[str, Tensor]:
@@ -116,7 +117,7 @@ class CodeUsage(nn.Module):
         counts = counts.detach().float()
         if not update:
             return self.summarize(counts)
-        restart = self.steps >= self.window  # () bool
+        restart = self.steps >= self.window  # (1,) bool
         self.counts.copy_(torch.where(restart, 0.0, self.counts) + counts)
         self.steps.copy_(torch.where(restart, 0, self.steps) + 1)
         return self.summarize(self.counts)
