@@ -50,6 +50,6 @@ def test_compile_benchmark_times_eager_and_compiled_side_by_side(tmp_path):
     )
     assert json.loads(out.read_text()) == result
     assert result["step_s_eager"] > 0 and result["step_s_compiled"] > 0 and result["compile_s"] > 0
-    assert result["compiled_modules"][:3] == ["codec.encoder", "codec.decoder", "codec.head"]
+    assert result["compiled_modules"][:4] == ["codec.encoder", "codec.quantizer", "codec.decoder", "codec.head"]
     assert result["graph_breaks_warmup"] == 0 and result["graph_breaks_after_warmup"] == 0
     assert result["recompiles_after_warmup"] == 0
