@@ -148,6 +148,12 @@ class EagerWarmup:
     _compiled_quantize = None  # set by compile()
 
     def compile(self, *args, **kwargs) -> None:
+        if kwargs.get("backend", "inductor") == "inductor" and not kwargs.get("options"):
+            # torch 2.13's inductor fused the EMA codebooks' kernels across residual stages into CPU code that
+            # wrote out of bounds (heap corruption) once dead-code replacement met a second codebook; without
+            # fusion it is correct (tests/quantizer/test_compiled_quantizers.py, slow)
+            kwargs["options"] = {"max_fusion_size": 1}
+            kwargs.pop("mode", None)  # torch.compile takes a mode or options, not both
         self._compiled_quantize = torch.compile(self._quantize, *args, **kwargs)
 
     def run_quantize(self, z: Tensor, mask: Tensor | None, n: int) -> QuantizerOutput:

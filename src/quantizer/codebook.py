@@ -115,17 +115,23 @@ def row_keys(x: Tensor, offset: int, seed: int) -> Tensor:
     Sorting rows by key is a random permutation that is deterministic under the seed and the data, is the
     same on every device and every rank, needs no generator (so compiles), and carries no state to resume.
     Integer products wrap modulo 2^64 and the row sum is modular: the key does not depend on summation order.
+    The large constants only multiply data or XOR-ed values: inductor folds affine functions of an arange into
+    index expressions, and (2 r + 1) * 2^62-sized constants overflow them at code generation.
     """
     n, d = x.shape
     bits = x.contiguous().view(torch.int32).long()  # (N, D) exact float bits
-    col = (torch.arange(d, device=x.device) * 2 + 1) * _MIX1  # odd per-column multipliers
-    index = torch.arange(n, device=x.device) + offset
-    seed_term = (int(seed) * _MIX2 + (1 << 63)) % (1 << 64) - (1 << 63)  # wrapped to int64 in Python
-    h = (bits * col).sum(dim=1) + index * _GOLDEN + seed_term
+    col = torch.arange(d, device=x.device) * 2 + 1  # odd per-column weights
+    index = (torch.arange(n, device=x.device) + offset) ^ _wrap64(int(seed) * _MIX2)
+    h = (bits * col).sum(dim=1) * _MIX1 + index * _GOLDEN
     for shift, mult in ((30, _MIX1), (27, _MIX2)):  # splitmix64 finaliser (arithmetic shifts: still a mix)
         h = (h ^ (h >> shift)) * mult
     h = h ^ (h >> 31)
     return h & _KEY_BITS
+
+
+def _wrap64(value: int) -> int:
+    """A Python int -> the int64 it wraps to (two's complement)."""
+    return (value + (1 << 63)) % (1 << 64) - (1 << 63)
 
 
 def kmeans(x: Tensor, k: int, iters: int, generator: torch.Generator) -> tuple[Tensor, Tensor]:
@@ -247,10 +253,11 @@ class EMACodebook(nn.Module):
         keys = row_keys(x, _rank() * n, self.seed)
         if valid is not None:  # masked rows after every valid one, in index order
             keys = torch.where(valid, keys, _KEY_BITS + 1 + torch.arange(n, device=x.device))
-        m = min(self.codebook_size, n)
-        keys, order = keys.sort(stable=True)
-        rows, keys = all_gather_cat(x[order[:m]]), all_gather_cat(keys[:m])
-        keys, order = keys.sort(stable=True)
+        # topk of distinct keys (the index is in the hash; masked keys are distinct by construction), not
+        # sort: inductor's CPU code for a stable sort inside this graph corrupted memory (torch 2.13)
+        keys, order = keys.topk(min(self.codebook_size, n), largest=False, sorted=True)
+        rows, keys = all_gather_cat(x[order]), all_gather_cat(keys)
+        keys, order = keys.topk(keys.shape[0], largest=False, sorted=True)
         return rows[order], keys <= _KEY_BITS
 
     @torch.no_grad()
