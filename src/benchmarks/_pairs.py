@@ -78,6 +78,9 @@ def _dac_snake_formula(x: Tensor, alpha: Tensor) -> Tensor:
     return (x + (alpha + 1e-9).reciprocal() * torch.sin(alpha * x).pow(2)).reshape(shape)
 
 
+_COMPILED_DAC_SNAKE: dict[str, Callable] = {}
+
+
 def fuse_dac_snake(backend: str = "inductor") -> Callable[[], None]:
     """Route the official DAC's Snake1d through a compiled kernel, as codeclab's kernels mode does its own
     (dynamic shapes, parameters not specialised). -> a function that restores the TorchScript one."""
