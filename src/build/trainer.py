@@ -48,7 +48,7 @@ def trainer_settings(cfg: DictConfig) -> TrainerSettings:
         max_seconds=_budget_seconds(t.get("max_minutes")),
         grad_accum_steps=int(t.grad_accum_steps),
         mixed_precision=str(t.mixed_precision),
-        compile=t.get("compile", False),
+        compile=t.get("compile", "auto"),
         compile_backend=str(t.get("compile_backend", "inductor")),
         clip_grad_norm_generator=_optional_float(t.clip_grad_norm.generator),
         clip_grad_norm_discriminator=_optional_float(t.clip_grad_norm.discriminator),

@@ -76,11 +76,16 @@ def compile_for_training(
     backend: str = "inductor",
     mode: str | None = None,
     fullgraph: bool = False,
+    errors_fall_back: bool = False,
 ) -> list[str]:
     """Compile the forwards of `compile_targets(...)` in place (lazily: the first call traces).
-    -> the compiled modules' names. `fullgraph=True` turns any graph break into an error (tests)."""
+    -> the compiled modules' names. `fullgraph=True` turns any graph break into an error (tests).
+    `errors_fall_back=True` (trainer.compile=auto) lets a frame that fails to compile run eagerly with a
+    logged warning instead of stopping the run (Dynamo's `suppress_errors`, process-wide)."""
     # SEANet/EnCodec LSTMs: by default Dynamo breaks the graph around every nn.LSTM; traced, they are one op
     torch._dynamo.config.allow_rnn = True
+    if errors_fall_back:
+        torch._dynamo.config.suppress_errors = True
     targets = compile_targets(codec, discriminators, losses)
     for module in targets.values():
         module.compile(backend=backend, mode=mode, fullgraph=fullgraph)

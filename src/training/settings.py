@@ -19,7 +19,7 @@ class TrainerSettings:
     max_seconds: float | None = None  # trainer.max_minutes * 60; None = steps only
     grad_accum_steps: int = 1
     mixed_precision: str = "no"
-    compile: bool | str = False  # true | false | "auto" (src/training/compile.py)
+    compile: bool | str = "auto"  # true | false | "kernels" | "auto" (src/training/compile.py)
     compile_backend: str = "inductor"
     clip_grad_norm_generator: float | None = None
     clip_grad_norm_discriminator: float | None = None

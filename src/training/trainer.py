@@ -128,7 +128,9 @@ class Trainer:
             return ["kernels"]
         if mode == "off":
             return []
-        return compile_for_training(codec, discs, self.recon, self.settings.compile_backend)
+        # asked for explicitly, a compile error stops the run; chosen by auto, the frame falls back to eager
+        auto = str(self.settings.compile).lower() == "auto"
+        return compile_for_training(codec, discs, self.recon, self.settings.compile_backend, errors_fall_back=auto)
 
     # ------------------------------------------------------------------ data
     def _batches(self):

@@ -20,7 +20,7 @@ from src.build import build_trainer
 from src.nn.kernels import FusedKernelLayer
 from src.nn.snake import Snake1d
 from src.quantizer.rvq import ResidualVQ
-from src.training.compile import compile_enabled, compile_mode, compile_targets, dynamo_counts
+from src.training.compile import compile_enabled, compile_for_training, compile_mode, compile_targets, dynamo_counts
 from src.training.trainer import Trainer
 
 SIZES = {
@@ -143,3 +143,41 @@ def test_toy_run_trains_compiled(tmp_path):
     assert summary is not None and trainer.step == 3 and trainer.nonfinite_total == 0
     counts = dynamo_counts()
     assert counts["graph_breaks"] == 0 and counts["graphs"] >= len(trainer.compiled)
+
+
+def _broken_backend(graph, example_inputs):
+    raise RuntimeError("this backend cannot compile")
+
+
+class _Affine(torch.nn.Module):
+    """Defined here, not in torch.nn: Dynamo does not compile frames of torch's own files on their own."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.weight = torch.nn.Parameter(torch.randn(3))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * self.weight + 1.0
+
+
+def _four_stage_codec() -> torch.nn.Module:
+    codec = torch.nn.Module()
+    for stage in ("encoder", "quantizer", "decoder", "head"):
+        setattr(codec, stage, _Affine())
+    return codec
+
+
+@pytest.mark.parametrize("falls_back", [True, False])
+def test_a_frame_that_fails_to_compile_runs_eagerly_only_under_auto(monkeypatch, falls_back):
+    """trainer.compile=auto (errors_fall_back) keeps a run going when a frame cannot be compiled; an explicit
+    trainer.compile=true stops it with the compiler's error."""
+    torch._dynamo.reset()
+    monkeypatch.setattr(torch._dynamo.config, "suppress_errors", False)
+    codec, x = _four_stage_codec(), torch.randn(2, 3)
+    expected = x * codec.encoder.weight + 1.0
+    compile_for_training(codec, {}, {}, backend=_broken_backend, errors_fall_back=falls_back)
+    if falls_back:
+        torch.testing.assert_close(codec.encoder(x), expected)
+    else:
+        with pytest.raises(Exception, match="this backend cannot compile"):
+            codec.encoder(x)
