@@ -54,3 +54,18 @@ def test_load_for_inference(tmp_path):
     assert count_parametrizations(fast) == 0 and getattr(fast, "inference_ready", False)
     wav = torch.randn(1, 1, 3200) * 0.3
     assert torch.equal(fast.encode(wav), codec.encode(wav))
+
+
+def test_fused_kernels_for_inference_keep_codes_and_audio():
+    """prepare_for_inference(fused_kernels=...) routes every Snake layer through the compiled kernel; the
+    codes stay those of the eager codec and the audio equal to float rounding."""
+    from src.nn.kernels import FusedKernelLayer
+
+    codec = tiny_codec("dac_16khz").eval()
+    fast = prepare_for_inference(copy.deepcopy(codec), fused_kernels="aot_eager")
+    layers = [m for m in fast.modules() if isinstance(m, FusedKernelLayer)]
+    assert layers and all(m.fused_backend == "aot_eager" for m in layers)
+    wav = torch.randn(2, codec.channels, 4 * codec.hop_length) * 0.3
+    codes = codec.encode(wav)
+    assert torch.equal(fast.encode(wav), codes)
+    torch.testing.assert_close(fast.decode(codes), codec.decode(codes), atol=1e-5, rtol=0)

@@ -80,7 +80,11 @@ def read_weights(path: Path, map_location: str = "cpu") -> dict:
 
 
 def load_codec(
-    run_dir_or_file: str | Path, map_location: str = "cpu", trusted_targets=(), for_inference: bool = False
+    run_dir_or_file: str | Path,
+    map_location: str = "cpu",
+    trusted_targets=(),
+    for_inference: bool = False,
+    fused_kernels: str | None = None,
 ) -> Codec:
     """Build from the run's resolved config.yaml and load codec.safetensors -> Codec in eval mode.
 
@@ -88,7 +92,8 @@ def load_codec(
     config is data: it may only build the project's components (src/safe_instantiate.py), plus classes
     under the prefixes in trusted_targets (e.g. ["mylab.codecs"]) that you add because you trust them.
     for_inference=True folds weight norm into plain weights and turns gradients off: faster encode/decode,
-    no training (src/inference.py).
+    no training (src/inference.py); with it, fused_kernels="inductor" compiles the Snake layers' fused
+    kernel (src/nn/kernels.py).
     """
     path = Path(run_dir_or_file)
     weights = path / WEIGHTS_FILE if path.is_dir() else path
@@ -101,4 +106,4 @@ def load_codec(
             )
     codec = build_codec(load_run_config(config, trusted_targets), trusted_targets)
     codec.load_state_dict(read_weights(weights, map_location))
-    return prepare_for_inference(codec) if for_inference else codec.eval()
+    return prepare_for_inference(codec, fused_kernels) if for_inference else codec.eval()
