@@ -119,8 +119,9 @@ def dac_pair(overrides: list[str], sizes: dict) -> Pair:
         out = off(wav, 16000)
         return _l1(out["audio"], wav) + out["vq/commitment_loss"] + out["vq/codebook_loss"]
 
-    def infer_official(wav):
-        return off.decode(off.encode(off.preprocess(wav, 16000))[0])[..., : wav.shape[-1]]
+    def infer_official(wav):  # through the codes, as codeclab's decode(encode(wav)) goes
+        codes = off.encode(off.preprocess(wav, 16000))[1]
+        return off.decode(off.quantizer.from_codes(codes)[0])[..., : wav.shape[-1]]
 
     return Pair(
         "dac_16khz",
