@@ -51,6 +51,7 @@ def _callables(pair, mode: str) -> dict:
     """{side: (train loss fn, infer fn)} for the mode (compiled functions are compiled once here)."""
     sides = {"ours": (pair.train_ours, pair.infer_ours), "official": (pair.train_official, pair.infer_official)}
     if mode == "compile":
+        torch._dynamo.config.allow_rnn = True  # as trainer.compile: the LSTMs traced, not a graph break each
         sides = {k: (torch.compile(t), torch.compile(i)) for k, (t, i) in sides.items()}
     return sides
 
