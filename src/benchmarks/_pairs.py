@@ -14,6 +14,7 @@ import torch
 from torch import Tensor, nn
 
 from src.benchmarks._official import copy_by_order, stub_missing_imports
+from src.nn.kernels import call_fused
 
 # preset -> (our overrides, official sizes) at tiny widths, for the fast test of the bench machinery
 TINY = {
@@ -78,21 +79,14 @@ def _dac_snake_formula(x: Tensor, alpha: Tensor) -> Tensor:
     return (x + (alpha + 1e-9).reciprocal() * torch.sin(alpha * x).pow(2)).reshape(shape)
 
 
-_COMPILED_DAC_SNAKE: dict[str, Callable] = {}
-
-
 def fuse_dac_snake(backend: str = "inductor") -> Callable[[], None]:
-    """Route the official DAC's Snake1d through a compiled kernel, as codeclab's kernels mode does its own
-    (dynamic shapes, parameters not specialised). -> a function that restores the TorchScript one."""
+    """Route the official DAC's Snake1d through a compiled kernel by codeclab's own mechanism
+    (src/nn/kernels.call_fused: compiled once per backend, dynamic shapes, parameters not specialised, eager
+    fallback). -> a function that restores the TorchScript one."""
     from dac.nn import layers
 
-    original, compiled = layers.snake, torch.compile(_dac_snake_formula, dynamic=True, backend=backend)
-
-    def fused(x: Tensor, alpha: Tensor) -> Tensor:
-        with torch._dynamo.config.patch(force_parameter_static_shapes=False):
-            return compiled(x, alpha)
-
-    layers.snake = fused
+    original = layers.snake
+    layers.snake = lambda x, alpha: call_fused("official_dac_snake", _dac_snake_formula, original, backend, x, alpha)
     return lambda: setattr(layers, "snake", original)
 
 
