@@ -53,11 +53,6 @@ def compile_mode(setting, device: torch.device, codec: nn.Module | None = None) 
     raise ValueError(f"trainer.compile={setting!r}: use false, true, kernels or auto (docs/speed.md)")
 
 
-def compile_enabled(setting, device: torch.device) -> bool:
-    """Is a full compile asked for (trainer.compile true, or auto on CUDA)?"""
-    return compile_mode(setting, device) == "full"
-
-
 def compile_targets(
     codec: nn.Module, discriminators: Mapping[str, nn.Module], losses: Mapping[str, nn.Module]
 ) -> dict[str, nn.Module]:
