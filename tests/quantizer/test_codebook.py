@@ -120,26 +120,23 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.mark.distributed
-def test_two_processes_match_one_process(tmp_path, repo_root):
+def _assert_two_ranks_match_one_process(tmp_path, repo_root, *worker_args: str, timeout: int) -> list[dict]:
+    """Run dist_codebook_worker.py on 2 ranks (torchrun) with worker_args, then the same steps in this process
+    on 1 rank: both ranks must hold identical states, equal to the single process's. -> the 2 ranks' states."""
     worker = repo_root / "tests" / "quantizer" / "dist_codebook_worker.py"
-    cmd = [
-        sys.executable,
-        "-m",
-        "torch.distributed.run",
-        "--nproc_per_node",
-        "2",
-        "--master_port",
-        str(_free_port()),
-        str(worker),
-        str(tmp_path),
-    ]
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", str(_free_port())]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(repo_root)}
-    proc = subprocess.run(cmd, cwd=repo_root, env=env, capture_output=True, text=True, timeout=120, check=False)
+    proc = subprocess.run(
+        [*cmd, str(worker), str(tmp_path), *worker_args],
+        cwd=repo_root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     states = [torch.load(tmp_path / f"rank{r}.pt") for r in range(2)]
-    assert [(int(s["rank"]), int(s["world"])) for s in states] == [(0, 2), (1, 2)]
-
     spec = importlib.util.spec_from_file_location("dist_codebook_worker", worker)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
@@ -149,6 +146,13 @@ def test_two_processes_match_one_process(tmp_path, repo_root):
         assert torch.equal(states[0][key], states[1][key]), f"ranks differ on {key}"
         torch.testing.assert_close(states[0][key].float(), ref.float(), atol=1e-5, rtol=1e-5, msg=key)
     assert all(bool(v) for k, v in single.items() if k.endswith("initted"))
+    return states
+
+
+@pytest.mark.distributed
+def test_two_processes_match_one_process(tmp_path, repo_root):
+    states = _assert_two_ranks_match_one_process(tmp_path, repo_root, timeout=120)
+    assert [(int(s["rank"]), int(s["world"])) for s in states] == [(0, 2), (1, 2)]
 
 
 def test_sampling_generator_state_travels_in_state_dict():
@@ -165,25 +169,4 @@ def test_sampling_generator_state_travels_in_state_dict():
 def test_two_compiled_processes_match_one_eager_process(tmp_path, repo_root):
     """Compiled (fullgraph) under torch.distributed: all_reduce and all_gather_single are traced as functional
     collectives; dead-code candidates gathered across ranks give the single-process replacements."""
-    worker = repo_root / "tests" / "quantizer" / "dist_codebook_worker.py"
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", str(_free_port())]
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(repo_root)}
-    proc = subprocess.run(
-        [*cmd, str(worker), str(tmp_path), "compile"],
-        cwd=repo_root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    states = [torch.load(tmp_path / f"rank{r}.pt") for r in range(2)]
-    spec = importlib.util.spec_from_file_location("dist_codebook_worker", worker)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    single = mod.run_steps(rank=0, world=1)
-    assert float(single["replaced"]) > 0, "the scenario must include a dead-code replacement"
-    for key, ref in single.items():
-        assert torch.equal(states[0][key], states[1][key]), f"ranks differ on {key}"
-        torch.testing.assert_close(states[0][key].float(), ref.float(), atol=1e-5, rtol=1e-5, msg=key)
+    _assert_two_ranks_match_one_process(tmp_path, repo_root, "compile", timeout=180)
